@@ -1,0 +1,29 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "tollgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TollgateSchema", targets: ["TollgateSchema"]),
+        .executable(name: "tollgate", targets: ["tollgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // JSON parsing and JSON Schema compile/validate. No dependencies at all.
+        .target(name: "TollgateSchema"),
+        .executableTarget(
+            name: "tollgate",
+            dependencies: [
+                "TollgateSchema",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "TollgateSchemaTests",
+            dependencies: ["TollgateSchema"]
+        ),
+    ]
+)

@@ -1,0 +1,560 @@
+/// A strict RFC 8259 parser from bytes to a tape.
+///
+/// Strict means: one value surrounded only by JSON whitespace, no comments, no trailing commas, no
+/// leading zeros, no `NaN`/`Infinity`, no control characters in strings, only the escapes RFC 8259
+/// defines, valid UTF-8 (no overlong forms, no encoded surrogates) and no unpaired `\u` surrogates.
+/// Nesting is iterative, so no input can exhaust the stack; `JSONParseLimits` bounds depth and size.
+struct JSONParser: ~Copyable {
+    private let input: UnsafeBufferPointer<UInt8>
+    private let base: UnsafePointer<UInt8>
+    private let end: Int
+    private var pos: Int = 0
+    private let limits: JSONParseLimits
+    private let tape: JSONTape
+
+    /// Open containers: tape index of the container entry and its element count.
+    private var stack: [(index: Int, count: Int)] = []
+    /// Tape indices of the keys of open objects, for duplicate detection.
+    private var keys: [Int32] = []
+    private var keyStarts: [Int] = []
+
+    /// Parses `input` into a tape.
+    static func parse(_ input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits = .default) throws(JSONParseError) -> JSONTape {
+        if input.count > limits.maxBytes {
+            throw JSONParseError(code: .sizeLimitExceeded,
+                                 message: "document is \(input.count) bytes, more than the limit of \(limits.maxBytes) bytes",
+                                 offset: limits.maxBytes, line: 0, column: 0)
+        }
+        // Small documents rarely need more than one entry per 6 bytes; the tape grows when they do.
+        var parser = JSONParser(input: input, limits: limits, capacity: input.count / 6 + 8)
+        try parser.run()
+        return parser.tape
+    }
+
+    private init(input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits, capacity: Int) {
+        self.input = input
+        // An empty buffer may have no base address; point at a valid dummy byte instead.
+        self.base = input.baseAddress.map { UnsafePointer($0) } ?? emptyInputBase
+        self.end = input.count
+        self.limits = limits
+        self.tape = JSONTape(capacity: capacity)
+    }
+
+    // MARK: Errors
+
+    private func fail(_ code: JSONParseError.Code, _ message: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError.at(offset ?? pos, in: input, code, message)
+    }
+
+    private func describeByte(at offset: Int) -> String {
+        guard offset < end else { return "end of input" }
+        let b = base[offset]
+        if b >= 0x20 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
+        return "byte 0x\(String(b, radix: 16, uppercase: true))"
+    }
+
+    private func unexpected(_ expectation: String) -> JSONParseError {
+        if pos >= end {
+            return fail(.unexpectedEnd, "unexpected end of input, expected \(expectation)")
+        }
+        return fail(.unexpectedCharacter, "expected \(expectation), found \(describeByte(at: pos))")
+    }
+
+    // MARK: Driver
+
+    @inline(__always)
+    private mutating func skipWhitespace() {
+        while pos < end {
+            let c = base[pos]
+            // space, \t, \n, \r
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos &+= 1 } else { return }
+        }
+    }
+
+    private mutating func run() throws(JSONParseError) {
+        skipWhitespace()
+        if pos >= end {
+            throw fail(.emptyInput, end == 0 ? "empty input, expected a JSON value" : "input holds only whitespace, expected a JSON value")
+        }
+        parseValue: while true {
+            skipWhitespace()
+            guard pos < end else { throw unexpected("a value") }
+            let c = base[pos]
+            switch c {
+            case UInt8(ascii: "{"):
+                try open(.object)
+                skipWhitespace()
+                if pos < end && base[pos] == UInt8(ascii: "}") {
+                    pos &+= 1
+                    try close()
+                } else {
+                    try parseKey()
+                    continue parseValue
+                }
+            case UInt8(ascii: "["):
+                try open(.array)
+                skipWhitespace()
+                if pos < end && base[pos] == UInt8(ascii: "]") {
+                    pos &+= 1
+                    try close()
+                } else {
+                    continue parseValue
+                }
+            case UInt8(ascii: "\""):
+                try parseString()
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                try parseNumber()
+            case UInt8(ascii: "t"):
+                try literal("true", .trueValue)
+            case UInt8(ascii: "f"):
+                try literal("false", .falseValue)
+            case UInt8(ascii: "n"):
+                try literal("null", .null)
+            default:
+                throw unexpected("a value")
+            }
+            // After a value: continue the innermost container, or finish.
+            while true {
+                guard let top = stack.last else {
+                    skipWhitespace()
+                    if pos < end {
+                        throw fail(.trailingContent, "unexpected \(describeByte(at: pos)) after the JSON value")
+                    }
+                    return
+                }
+                stack[stack.count &- 1].count = top.count &+ 1
+                skipWhitespace()
+                guard pos < end else {
+                    throw unexpected(tape.nodes[top.index].kind == .object ? "',' or '}'" : "',' or ']'")
+                }
+                let d = base[pos]
+                let isObject = tape.nodes[top.index].kind == .object
+                if d == UInt8(ascii: ",") {
+                    pos &+= 1
+                    if isObject {
+                        skipWhitespace()
+                        try parseKey()
+                    }
+                    continue parseValue
+                }
+                if isObject ? d == UInt8(ascii: "}") : d == UInt8(ascii: "]") {
+                    pos &+= 1
+                    try close()
+                    continue
+                }
+                throw unexpected(isObject ? "',' or '}' after an object member" : "',' or ']' after an array element")
+            }
+        }
+    }
+
+    private mutating func open(_ kind: TapeKind) throws(JSONParseError) {
+        if stack.count >= limits.maxDepth {
+            throw fail(.depthLimitExceeded, "nesting is deeper than the limit of \(limits.maxDepth)")
+        }
+        stack.append((tape.count, 0))
+        if kind == .object { keyStarts.append(keys.count) }
+        tape.append(TapeNode(kind: kind))
+        pos &+= 1
+    }
+
+    private mutating func close() throws(JSONParseError) {
+        let top = stack.removeLast()
+        let node = tape.nodes + top.index
+        node.pointee.a = UInt32(tape.count)
+        node.pointee.b = UInt64(top.count)
+        if node.pointee.kind == .object {
+            let start = keyStarts.removeLast()
+            if !limits.allowsDuplicateKeys && keys.count - start > 1 {
+                try checkDuplicateKeys(from: start)
+            }
+            keys.removeSubrange(start...)
+        }
+    }
+
+    /// Parses `"name"` and the `:` after it.
+    private mutating func parseKey() throws(JSONParseError) {
+        guard pos < end, base[pos] == UInt8(ascii: "\"") else {
+            throw unexpected("a string key")
+        }
+        keys.append(Int32(tape.count))
+        try parseString()
+        skipWhitespace()
+        guard pos < end, base[pos] == UInt8(ascii: ":") else {
+            throw unexpected("':' after an object key")
+        }
+        pos &+= 1
+    }
+
+    private func checkDuplicateKeys(from start: Int) throws(JSONParseError) {
+        let view = TapeView(nodes: tape.nodes, input: base, arena: tape.arena.map { UnsafePointer($0) })
+        let count = keys.count - start
+        if count <= 16 {
+            for i in (start + 1)..<keys.count {
+                let ki = view.string(Int(keys[i]))
+                for j in start..<i {
+                    let kj = view.string(Int(keys[j]))
+                    if ki.count == kj.count && (ki.count == 0 || memoryEqual(ki, kj)) {
+                        throw duplicate(ki, keyIndex: Int(keys[i]))
+                    }
+                }
+            }
+            return
+        }
+        var seen = Set<HashedBytes>(minimumCapacity: count)
+        for i in start..<keys.count {
+            let k = view.string(Int(keys[i]))
+            if !seen.insert(HashedBytes(k)).inserted {
+                throw duplicate(k, keyIndex: Int(keys[i]))
+            }
+        }
+    }
+
+    private func duplicate(_ key: UnsafeBufferPointer<UInt8>, keyIndex: Int) -> JSONParseError {
+        // Keys in the arena have no input offset; report the object's end in that case.
+        let node = tape.nodes[keyIndex]
+        let offset = node.flags & TapeNode.inArena == 0 ? Int(node.a) - 1 : pos - 1
+        return fail(.duplicateKey, "duplicate object key \"\(String(decoding: key, as: UTF8.self))\"", at: offset)
+    }
+
+    private mutating func literal(_ word: StaticString, _ kind: TapeKind) throws(JSONParseError) {
+        let n = word.utf8CodeUnitCount
+        let w = word.utf8Start
+        var i = 0
+        while i < n {
+            guard pos &+ i < end, base[pos &+ i] == w[i] else {
+                pos &+= i
+                throw unexpected("'\(word)'")
+            }
+            i &+= 1
+        }
+        pos &+= n
+        tape.append(TapeNode(kind: kind))
+    }
+
+    // MARK: Numbers
+
+    private mutating func parseNumber() throws(JSONParseError) {
+        let start = pos
+        var negative = false
+        if base[pos] == UInt8(ascii: "-") {
+            negative = true
+            pos &+= 1
+        }
+        guard pos < end else { throw unexpected("a digit") }
+        var significand: UInt64 = 0
+        var digits = 0          // significant digits accumulated (leading zeros skipped)
+        var overflow = false    // more than 19 significant digits
+        var exponent = 0
+        let first = base[pos]
+        if first == UInt8(ascii: "0") {
+            pos &+= 1
+            if pos < end, base[pos] &- UInt8(ascii: "0") < 10 {
+                throw fail(.invalidNumber, "leading zeros are not allowed in numbers", at: pos)
+            }
+        } else if first &- UInt8(ascii: "0") < 10 {
+            while pos < end {
+                let d = base[pos] &- UInt8(ascii: "0")
+                if d >= 10 { break }
+                if digits < 19 {
+                    significand = significand &* 10 &+ UInt64(d)
+                    digits &+= 1
+                } else {
+                    overflow = true
+                    exponent &+= 1
+                }
+                pos &+= 1
+            }
+        } else {
+            throw unexpected("a digit")
+        }
+        var isInteger = true
+        if pos < end && base[pos] == UInt8(ascii: ".") {
+            isInteger = false
+            pos &+= 1
+            let fracStart = pos
+            while pos < end {
+                let d = base[pos] &- UInt8(ascii: "0")
+                if d >= 10 { break }
+                if digits < 19 {
+                    if digits > 0 || d != 0 {
+                        significand = significand &* 10 &+ UInt64(d)
+                        digits &+= 1
+                    }
+                    exponent &-= 1
+                } else if d != 0 {
+                    overflow = true
+                }
+                pos &+= 1
+            }
+            if pos == fracStart { throw unexpected("a digit after the decimal point") }
+        }
+        if pos < end && base[pos] | 0x20 == UInt8(ascii: "e") {
+            isInteger = false
+            pos &+= 1
+            var expNegative = false
+            if pos < end && (base[pos] == UInt8(ascii: "+") || base[pos] == UInt8(ascii: "-")) {
+                expNegative = base[pos] == UInt8(ascii: "-")
+                pos &+= 1
+            }
+            let expStart = pos
+            var e = 0
+            while pos < end {
+                let d = base[pos] &- UInt8(ascii: "0")
+                if d >= 10 { break }
+                if e < 100_000_000 { e = e &* 10 &+ Int(d) }
+                pos &+= 1
+            }
+            if pos == expStart { throw unexpected("a digit in the exponent") }
+            exponent &+= expNegative ? -e : e
+        }
+        if isInteger && !overflow && digits <= 18 {
+            let v = Int64(significand)
+            tape.append(TapeNode(kind: .int, b: UInt64(bitPattern: negative ? -v : v)))
+            return
+        }
+        // Range check on the magnitude of the most significant digit.
+        if digits > 0 {
+            let adjusted = exponent + digits - 1
+            if abs(adjusted) > JSONNumber.maxExponentMagnitude {
+                throw fail(.numberOutOfRange,
+                           "number magnitude 1e\(adjusted) is outside the supported range (1e-\(JSONNumber.maxExponentMagnitude) to 1e\(JSONNumber.maxExponentMagnitude))",
+                           at: start)
+            }
+        }
+        if !overflow {
+            if digits == 0 {
+                tape.append(TapeNode(kind: .int, b: 0))
+            } else {
+                tape.append(TapeNode(kind: .decimal, flags: negative ? TapeNode.negative : 0,
+                                     a: UInt32(bitPattern: Int32(exponent)), b: significand))
+            }
+            return
+        }
+        tape.append(TapeNode(kind: .bignum, a: UInt32(start), b: UInt64(pos - start)))
+    }
+
+    // MARK: Strings
+
+    /// Parses a string starting at the opening quote.
+    private mutating func parseString() throws(JSONParseError) {
+        pos &+= 1
+        let start = pos
+        var flags: UInt8 = 0
+        while true {
+            // Eight bytes at a time while none of them needs attention.
+            while pos &+ 8 <= end {
+                let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                let m = JSONParser.specialMask(UInt64(littleEndian: word))
+                if m != 0 {
+                    pos &+= m.trailingZeroBitCount >> 3
+                    break
+                }
+                pos &+= 8
+            }
+            guard pos < end else { throw fail(.invalidString, "unterminated string", at: start - 1) }
+            let c = base[pos]
+            if c == UInt8(ascii: "\"") {
+                tape.append(TapeNode(kind: .string, flags: flags, a: UInt32(start), b: UInt64(pos &- start)))
+                pos &+= 1
+                return
+            }
+            if c == UInt8(ascii: "\\") {
+                try parseEscapedString(start: start, flags: flags)
+                return
+            }
+            if c < 0x20 {
+                throw fail(.invalidString, "control character 0x\(String(c, radix: 16, uppercase: true)) must be escaped in a string")
+            }
+            if c >= 0x80 {
+                flags |= TapeNode.nonASCII
+                try skipUTF8Sequence()
+            } else {
+                pos &+= 1
+            }
+        }
+    }
+
+    /// Finds bytes that end the fast path: `"`, `\`, control characters and non-ASCII. The lowest set
+    /// high bit marks the first such byte exactly (higher ones may be false positives, never lower ones).
+    @inline(__always)
+    static func specialMask(_ x: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let q = x ^ (ones &* 0x22)
+        let bs = x ^ (ones &* 0x5C)
+        let quote = (q &- ones) & ~q
+        let backslash = (bs &- ones) & ~bs
+        let control = x &- (ones &* 0x20)
+        return (quote | backslash | control | x) & highs
+    }
+
+    /// Validates one multi-byte UTF-8 sequence at `pos` and moves past it.
+    @inline(__always)
+    private mutating func skipUTF8Sequence() throws(JSONParseError) {
+        let c = base[pos]
+        let need: Int
+        var lower: UInt8 = 0x80
+        var upper: UInt8 = 0xBF
+        switch c {
+        case 0xC2...0xDF: need = 1
+        case 0xE0: need = 2; lower = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: need = 2
+        case 0xED: need = 2; upper = 0x9F   // no encoded surrogates
+        case 0xF0: need = 3; lower = 0x90
+        case 0xF1...0xF3: need = 3
+        case 0xF4: need = 3; upper = 0x8F   // nothing above U+10FFFF
+        default:
+            throw fail(.invalidUTF8, "invalid UTF-8 byte 0x\(String(c, radix: 16, uppercase: true)) in a string")
+        }
+        guard pos &+ need < end else {
+            throw fail(.invalidUTF8, "truncated UTF-8 sequence in a string")
+        }
+        let c1 = base[pos &+ 1]
+        guard c1 >= lower && c1 <= upper else {
+            throw fail(.invalidUTF8, "invalid UTF-8 sequence in a string")
+        }
+        var i = 2
+        while i <= need {
+            guard base[pos &+ i] & 0xC0 == 0x80 else {
+                throw fail(.invalidUTF8, "invalid UTF-8 sequence in a string")
+            }
+            i &+= 1
+        }
+        pos &+= need &+ 1
+    }
+
+    /// Continues a string that contains escapes, decoding it into the arena.
+    private mutating func parseEscapedString(start: Int, flags initialFlags: UInt8) throws(JSONParseError) {
+        var flags = initialFlags | TapeNode.inArena
+        let arenaStart = tape.appendToArena(UnsafeBufferPointer(start: base + start, count: pos - start))
+        while true {
+            guard pos < end else { throw fail(.invalidString, "unterminated string", at: start - 1) }
+            let c = base[pos]
+            if c == UInt8(ascii: "\"") {
+                pos &+= 1
+                tape.append(TapeNode(kind: .string, flags: flags, a: UInt32(arenaStart),
+                                     b: UInt64(tape.arenaCount - arenaStart)))
+                return
+            }
+            if c == UInt8(ascii: "\\") {
+                pos &+= 1
+                guard pos < end else { throw fail(.invalidString, "unterminated escape sequence") }
+                let e = base[pos]
+                pos &+= 1
+                switch e {
+                case UInt8(ascii: "\""): tape.appendToArena(byte: 0x22)
+                case UInt8(ascii: "\\"): tape.appendToArena(byte: 0x5C)
+                case UInt8(ascii: "/"): tape.appendToArena(byte: 0x2F)
+                case UInt8(ascii: "b"): tape.appendToArena(byte: 0x08)
+                case UInt8(ascii: "f"): tape.appendToArena(byte: 0x0C)
+                case UInt8(ascii: "n"): tape.appendToArena(byte: 0x0A)
+                case UInt8(ascii: "r"): tape.appendToArena(byte: 0x0D)
+                case UInt8(ascii: "t"): tape.appendToArena(byte: 0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if scalar >= 0xD800 && scalar <= 0xDBFF {
+                        guard pos &+ 1 < end, base[pos] == UInt8(ascii: "\\"), base[pos &+ 1] == UInt8(ascii: "u") else {
+                            throw fail(.invalidString, "unpaired surrogate \\u\(hex(scalar)) in a string", at: pos - 6)
+                        }
+                        pos &+= 2
+                        let low = try hex4()
+                        guard low >= 0xDC00 && low <= 0xDFFF else {
+                            throw fail(.invalidString, "unpaired surrogate \\u\(hex(scalar)) in a string", at: pos - 12)
+                        }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
+                        throw fail(.invalidString, "unpaired surrogate \\u\(hex(scalar)) in a string", at: pos - 6)
+                    }
+                    if scalar >= 0x80 { flags |= TapeNode.nonASCII }
+                    appendUTF8(scalar)
+                default:
+                    throw fail(.invalidString, "invalid escape sequence '\\\(Character(Unicode.Scalar(e)))' in a string", at: pos - 2)
+                }
+                continue
+            }
+            if c < 0x20 {
+                throw fail(.invalidString, "control character 0x\(String(c, radix: 16, uppercase: true)) must be escaped in a string")
+            }
+            if c >= 0x80 {
+                flags |= TapeNode.nonASCII
+                let from = pos
+                try skipUTF8Sequence()
+                _ = tape.appendToArena(UnsafeBufferPointer(start: base + from, count: pos - from))
+            } else {
+                tape.appendToArena(byte: c)
+                pos &+= 1
+            }
+        }
+    }
+
+    private func hex(_ v: UInt32) -> String {
+        let s = String(v, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - s.count)) + s
+    }
+
+    private mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard pos &+ 4 <= end else { throw fail(.invalidString, "incomplete \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = base[pos]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - 48)
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - 87)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - 55)
+            default: throw fail(.invalidString, "invalid hex digit \(describeByte(at: pos)) in a \\u escape")
+            }
+            v = v << 4 | d
+            pos &+= 1
+        }
+        return v
+    }
+
+    private func appendUTF8(_ scalar: UInt32) {
+        if scalar < 0x80 {
+            tape.appendToArena(byte: UInt8(scalar))
+        } else if scalar < 0x800 {
+            tape.appendToArena(byte: UInt8(0xC0 | (scalar >> 6)))
+            tape.appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
+        } else if scalar < 0x10000 {
+            tape.appendToArena(byte: UInt8(0xE0 | (scalar >> 12)))
+            tape.appendToArena(byte: UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            tape.appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
+        } else {
+            tape.appendToArena(byte: UInt8(0xF0 | (scalar >> 18)))
+            tape.appendToArena(byte: UInt8(0x80 | ((scalar >> 12) & 0x3F)))
+            tape.appendToArena(byte: UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            tape.appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
+        }
+    }
+}
+
+/// Byte-wise equality of two buffers of the same length.
+@inline(__always)
+func memoryEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    let n = a.count
+    guard n == b.count else { return false }
+    guard n > 0 else { return true }
+    let pa = a.baseAddress.unsafelyUnwrapped
+    let pb = b.baseAddress.unsafelyUnwrapped
+    var i = 0
+    while i &+ 8 <= n {
+        if UnsafeRawPointer(pa + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(pb + i).loadUnaligned(as: UInt64.self) {
+            return false
+        }
+        i &+= 8
+    }
+    while i < n {
+        if pa[i] != pb[i] { return false }
+        i &+= 1
+    }
+    return true
+}
+
+/// A byte string that hashes by content, borrowed from memory that outlives it.
+struct HashedBytes: Hashable {
+    let bytes: UnsafeBufferPointer<UInt8>
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    static func == (a: HashedBytes, b: HashedBytes) -> Bool { memoryEqual(a.bytes, b.bytes) }
+    func hash(into hasher: inout Hasher) { hasher.combine(bytes: UnsafeRawBufferPointer(bytes)) }
+}

@@ -1,0 +1,174 @@
+/// Options for compiling a schema.
+public struct JSONSchemaOptions: Sendable, Hashable {
+    /// The draft for schemas without `$schema`. Default: 2020-12.
+    public var defaultDraft: JSONSchemaDraft
+    /// Whether `format` is asserted (fails on a mismatch) rather than only annotated. Default: `false`,
+    /// as 2020-12 specifies. A 2020-12 meta-schema with the format-assertion vocabulary turns it on too.
+    public var formatAssertion: Bool
+    /// Limits for parsing instances in `validate(json:)` / `isValid(json:)`. Default: ``JSONParseLimits/default``.
+    public var parseLimits: JSONParseLimits
+    /// Depth of nested schema evaluation after which an instance is invalid ("recursion too deep")
+    /// rather than risking the thread's stack, e.g. for a `$ref` cycle that never consumes the
+    /// instance. Default: 512.
+    public var maxEvaluationDepth: Int
+
+    public init(defaultDraft: JSONSchemaDraft = .default, formatAssertion: Bool = false,
+                parseLimits: JSONParseLimits = .default, maxEvaluationDepth: Int = 512)
+    {
+        self.defaultDraft = defaultDraft
+        self.formatAssertion = formatAssertion
+        self.parseLimits = parseLimits
+        self.maxEvaluationDepth = maxEvaluationDepth
+    }
+}
+
+/// A compiled JSON Schema: compile once, validate many times, from any number of threads.
+///
+/// ```swift
+/// let schema = try JSONSchema(parsing: schemaBytes, options: .init(formatAssertion: true))
+/// let result = try schema.validate(json: messageBytes)
+/// if !result.isValid { print(result.errors) }
+/// ```
+public struct JSONSchema: Sendable {
+    let program: SchemaProgram
+    /// The options the schema was compiled with.
+    public let options: JSONSchemaOptions
+
+    /// The URI given to schemas that have neither `$id` nor a retrieval URI.
+    public static let defaultBaseURI = "tollgate:///schema.json"
+
+    /// Compiles `schema`.
+    ///
+    /// - Parameters:
+    ///   - uri: where the schema was retrieved from (e.g. a `file://` URI); the base for relative
+    ///     references when the schema has no `$id`.
+    ///   - store: other schema documents that `$ref` may name.
+    /// - Throws: ``SchemaError`` naming the document and JSON Pointer of the problem.
+    public init(_ schema: JSONValue, uri: String = JSONSchema.defaultBaseURI, store: JSONSchemaStore = JSONSchemaStore(),
+                options: JSONSchemaOptions = JSONSchemaOptions()) throws(SchemaError)
+    {
+        let compiler = SchemaCompiler(options: options, store: store)
+        self.program = try compiler.compile(schema, uri: uri)
+        self.options = options
+    }
+
+    /// Parses and compiles a schema document.
+    public init(parsing bytes: some Collection<UInt8>, uri: String = JSONSchema.defaultBaseURI,
+                store: JSONSchemaStore = JSONSchemaStore(), options: JSONSchemaOptions = JSONSchemaOptions()) throws(SchemaError)
+    {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: bytes)
+        } catch {
+            throw SchemaError(code: .malformedDocument, message: "the schema is not valid JSON: \(error)", documentURI: uri, pointer: "")
+        }
+        try self.init(value, uri: uri, store: store, options: options)
+    }
+
+    // MARK: Parsed documents
+
+    /// Whether `document` is valid. The fastest check: no error details are built.
+    public func isValid(_ document: JSONDocument) -> Bool {
+        document.withView { view in
+            var evaluator = Evaluator<VerdictMode>(program: program, view: view, stopAtFirstError: true)
+            return evaluator.run()
+        }
+    }
+
+    /// Validates `document`, listing every error, or only the first when `stopAtFirstError`.
+    public func validate(_ document: JSONDocument, stopAtFirstError: Bool = false) -> ValidationResult {
+        document.withView { view in
+            var evaluator = Evaluator<ErrorsMode>(program: program, view: view, stopAtFirstError: stopAtFirstError)
+            let valid = evaluator.run()
+            return ValidationResult(isValid: valid, errors: evaluator.errors)
+        }
+    }
+
+    /// Verdict for the value at tape entry `index` of `document` (tests use it to validate parts of a
+    /// document in their original lexical form).
+    func isValid(_ document: JSONDocument, at index: Int) -> Bool {
+        document.withView { view in
+            var evaluator = Evaluator<VerdictMode>(program: program, view: view, stopAtFirstError: true)
+            return evaluator.run(instance: index)
+        }
+    }
+
+    /// Full validation of the value at tape entry `index` of `document`.
+    func validate(_ document: JSONDocument, at index: Int, stopAtFirstError: Bool = false) -> ValidationResult {
+        document.withView { view in
+            var evaluator = Evaluator<ErrorsMode>(program: program, view: view, stopAtFirstError: stopAtFirstError)
+            let valid = evaluator.run(instance: index)
+            return ValidationResult(isValid: valid, errors: evaluator.errors)
+        }
+    }
+
+    /// Validates a ``JSONValue`` tree (serialized and re-read: convenient, not fast).
+    public func validate(_ value: JSONValue, stopAtFirstError: Bool = false) -> ValidationResult {
+        var limits = options.parseLimits
+        limits.maxDepth = Int.max
+        limits.maxBytes = Int(UInt32.max) - 1
+        guard let document = try? JSONDocument(parsing: Array(value.serialized().utf8), limits: limits) else {
+            return ValidationResult(isValid: false, errors: [])
+        }
+        return validate(document, stopAtFirstError: stopAtFirstError)
+    }
+
+    // MARK: Raw bytes
+
+    /// Parses `json` (strict, within `options.parseLimits`) and says whether it is valid, without
+    /// copying the bytes or building error details.
+    /// - Throws: ``JSONParseError`` when `json` is not an acceptable JSON document.
+    public func isValid(json: UnsafeRawBufferPointer) throws(JSONParseError) -> Bool {
+        let bytes = json.bindMemory(to: UInt8.self)
+        let tape = try JSONParser.parse(bytes, limits: options.parseLimits)
+        return withExtendedLifetime(tape) {
+            let view = TapeView(nodes: tape.nodes, input: bytes.baseAddress ?? emptyInputBase,
+                                arena: tape.arena.map { UnsafePointer($0) })
+            var evaluator = Evaluator<VerdictMode>(program: program, view: view, stopAtFirstError: true)
+            return evaluator.run()
+        }
+    }
+
+    /// Parses `json` and says whether it is valid.
+    public func isValid(json: some Collection<UInt8>) throws(JSONParseError) -> Bool {
+        try JSONSchema.withContiguousBytes(json) { raw throws(JSONParseError) in try isValid(json: raw) }
+    }
+
+    /// Parses `json` and validates it, listing every error (or only the first).
+    /// - Throws: ``JSONParseError`` when `json` is not an acceptable JSON document.
+    public func validate(json: UnsafeRawBufferPointer, stopAtFirstError: Bool = false) throws(JSONParseError) -> ValidationResult {
+        let bytes = json.bindMemory(to: UInt8.self)
+        let tape = try JSONParser.parse(bytes, limits: options.parseLimits)
+        return withExtendedLifetime(tape) {
+            let view = TapeView(nodes: tape.nodes, input: bytes.baseAddress ?? emptyInputBase,
+                                arena: tape.arena.map { UnsafePointer($0) })
+            var evaluator = Evaluator<ErrorsMode>(program: program, view: view, stopAtFirstError: stopAtFirstError)
+            let valid = evaluator.run()
+            return ValidationResult(isValid: valid, errors: evaluator.errors)
+        }
+    }
+
+    /// Parses `json` and validates it, listing every error (or only the first).
+    public func validate(json: some Collection<UInt8>, stopAtFirstError: Bool = false) throws(JSONParseError) -> ValidationResult {
+        try JSONSchema.withContiguousBytes(json) { raw throws(JSONParseError) in
+            try validate(json: raw, stopAtFirstError: stopAtFirstError)
+        }
+    }
+
+    /// Runs `body` on the bytes of `collection`, copying them only when they are not contiguous.
+    static func withContiguousBytes<R>(_ collection: some Collection<UInt8>,
+                                       _ body: (UnsafeRawBufferPointer) throws(JSONParseError) -> R) throws(JSONParseError) -> R
+    {
+        func run(_ raw: UnsafeRawBufferPointer) -> Result<R, JSONParseError> {
+            do throws(JSONParseError) {
+                return .success(try body(raw))
+            } catch {
+                return .failure(error)
+            }
+        }
+        if let result = collection.withContiguousStorageIfAvailable({ run(UnsafeRawBufferPointer($0)) }) {
+            return try result.get()
+        }
+        return try Array(collection).withUnsafeBytes { run($0) }.get()
+    }
+}
