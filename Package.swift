@@ -21,6 +21,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Throughput of TollgateSchema on a JSON-lines corpus; driven by scripts/bench-schema.sh.
+        .executableTarget(
+            name: "tollgate-schema-bench",
+            dependencies: ["TollgateSchema"]
+        ),
         .testTarget(
             name: "TollgateSchemaTests",
             dependencies: ["TollgateSchema"]

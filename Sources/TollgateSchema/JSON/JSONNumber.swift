@@ -252,6 +252,10 @@ public struct JSONNumber: Sendable, Hashable, Comparable, CustomStringConvertibl
         precondition(!divisor.isZero && !divisor.negative, "multipleOf divisor must be positive")
         // self = X·10^a, divisor = M·10^b; self/divisor = (X/M)·10^(a-b).
         let d = exponent - divisor.exponent
+        if d >= 0, case .small(let x) = significand, case .small(let m) = divisor.significand {
+            // Both fit in 64 bits: X·10^d mod M by square-and-multiply, no allocation.
+            return JSONNumber.mulMod(UInt64(x % m), JSONNumber.powMod(10, d, m), m) == 0
+        }
         if d >= 0 {
             // Integer iff M divides X·10^d.
             return JSONNumber.remainder(digits: digits, trailingZeros: d, modulus: divisor.digits)
@@ -260,6 +264,24 @@ public struct JSONNumber: Sendable, Hashable, Comparable, CustomStringConvertibl
         // which a normalized X cannot: unless X carries the needed zeros, it is not a multiple.
         // X is normalized (no trailing zeros), so 10^(-d) | X is impossible for d < 0.
         return false
+    }
+
+    @inline(__always)
+    static func mulMod(_ a: UInt64, _ b: UInt64, _ m: UInt64) -> UInt64 {
+        UInt64(UInt128(a) * UInt128(b) % UInt128(m))
+    }
+
+    /// base^exponent mod m.
+    static func powMod(_ base: UInt64, _ exponent: Int, _ m: UInt64) -> UInt64 {
+        var result: UInt64 = 1 % m
+        var b = base % m
+        var e = exponent
+        while e > 0 {
+            if e & 1 == 1 { result = mulMod(result, b, m) }
+            b = mulMod(b, b, m)
+            e >>= 1
+        }
+        return result
     }
 
     /// Whether (`digits` followed by `trailingZeros` zeros) mod `modulus` is zero.

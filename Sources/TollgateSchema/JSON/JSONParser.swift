@@ -10,7 +10,15 @@ struct JSONParser: ~Copyable {
     private let end: Int
     private var pos: Int = 0
     private let limits: JSONParseLimits
+    /// Owns the memory (and frees it if parsing throws); the hot fields below mirror it, so the
+    /// parser's inner loops touch only its own stored properties.
     private let tape: JSONTape
+    private var nodes: UnsafeMutablePointer<TapeNode>
+    private var count = 0
+    private var capacity: Int
+    private var arena: UnsafeMutablePointer<UInt8>?
+    private var arenaCount = 0
+    private var arenaCapacity = 0
 
     /// Open containers: tape index of the container entry and its element count.
     private var stack: [(index: Int, count: Int)] = []
@@ -28,6 +36,8 @@ struct JSONParser: ~Copyable {
         // Small documents rarely need more than one entry per 6 bytes; the tape grows when they do.
         var parser = JSONParser(input: input, limits: limits, capacity: input.count / 6 + 8)
         try parser.run()
+        parser.tape.count = parser.count
+        parser.tape.arenaCount = parser.arenaCount
         return parser.tape
     }
 
@@ -38,6 +48,62 @@ struct JSONParser: ~Copyable {
         self.end = input.count
         self.limits = limits
         self.tape = JSONTape(capacity: capacity)
+        self.nodes = tape.nodes
+        self.capacity = tape.capacity
+    }
+
+    // MARK: Tape and arena
+
+    @inline(__always)
+    private mutating func append(_ node: TapeNode) {
+        if count == capacity { grow() }
+        (nodes + count).initialize(to: node)
+        count &+= 1
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let newCapacity = capacity * 2
+        let newNodes = UnsafeMutablePointer<TapeNode>.allocate(capacity: newCapacity)
+        newNodes.moveInitialize(from: nodes, count: count)
+        nodes.deallocate()
+        nodes = newNodes
+        capacity = newCapacity
+        tape.nodes = newNodes
+        tape.capacity = newCapacity
+    }
+
+    /// Appends bytes to the arena, returning their offset there.
+    private mutating func appendToArena(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        reserveArena(bytes.count)
+        let offset = arenaCount
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            (arena.unsafelyUnwrapped + arenaCount).update(from: base, count: bytes.count)
+        }
+        arenaCount &+= bytes.count
+        return offset
+    }
+
+    @inline(__always)
+    private mutating func appendToArena(byte: UInt8) {
+        if arenaCount == arenaCapacity { reserveArena(1) }
+        arena.unsafelyUnwrapped[arenaCount] = byte
+        arenaCount &+= 1
+    }
+
+    @inline(never)
+    private mutating func reserveArena(_ extra: Int) {
+        guard arenaCount + extra > arenaCapacity else { return }
+        let newCapacity = max(arenaCapacity * 2, arenaCount + extra, 256)
+        let newArena = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        if let old = arena {
+            newArena.update(from: old, count: arenaCount)
+            old.deallocate()
+        }
+        arena = newArena
+        arenaCapacity = newCapacity
+        tape.arena = newArena
+        tape.arenaCapacity = newCapacity
     }
 
     // MARK: Errors
@@ -125,10 +191,10 @@ struct JSONParser: ~Copyable {
                 stack[stack.count &- 1].count = top.count &+ 1
                 skipWhitespace()
                 guard pos < end else {
-                    throw unexpected(tape.nodes[top.index].kind == .object ? "',' or '}'" : "',' or ']'")
+                    throw unexpected(nodes[top.index].kind == .object ? "',' or '}'" : "',' or ']'")
                 }
                 let d = base[pos]
-                let isObject = tape.nodes[top.index].kind == .object
+                let isObject = nodes[top.index].kind == .object
                 if d == UInt8(ascii: ",") {
                     pos &+= 1
                     if isObject {
@@ -151,16 +217,16 @@ struct JSONParser: ~Copyable {
         if stack.count >= limits.maxDepth {
             throw fail(.depthLimitExceeded, "nesting is deeper than the limit of \(limits.maxDepth)")
         }
-        stack.append((tape.count, 0))
+        stack.append((count, 0))
         if kind == .object { keyStarts.append(keys.count) }
-        tape.append(TapeNode(kind: kind))
+        append(TapeNode(kind: kind))
         pos &+= 1
     }
 
     private mutating func close() throws(JSONParseError) {
         let top = stack.removeLast()
-        let node = tape.nodes + top.index
-        node.pointee.a = UInt32(tape.count)
+        let node = nodes + top.index
+        node.pointee.a = UInt32(count)
         node.pointee.b = UInt64(top.count)
         if node.pointee.kind == .object {
             let start = keyStarts.removeLast()
@@ -176,7 +242,7 @@ struct JSONParser: ~Copyable {
         guard pos < end, base[pos] == UInt8(ascii: "\"") else {
             throw unexpected("a string key")
         }
-        keys.append(Int32(tape.count))
+        keys.append(Int32(count))
         try parseString()
         skipWhitespace()
         guard pos < end, base[pos] == UInt8(ascii: ":") else {
@@ -186,7 +252,7 @@ struct JSONParser: ~Copyable {
     }
 
     private func checkDuplicateKeys(from start: Int) throws(JSONParseError) {
-        let view = TapeView(nodes: tape.nodes, input: base, arena: tape.arena.map { UnsafePointer($0) })
+        let view = TapeView(nodes: nodes, input: base, arena: arena.map { UnsafePointer($0) })
         let count = keys.count - start
         if count <= 16 {
             for i in (start + 1)..<keys.count {
@@ -211,7 +277,7 @@ struct JSONParser: ~Copyable {
 
     private func duplicate(_ key: UnsafeBufferPointer<UInt8>, keyIndex: Int) -> JSONParseError {
         // Keys in the arena have no input offset; report the object's end in that case.
-        let node = tape.nodes[keyIndex]
+        let node = nodes[keyIndex]
         let offset = node.flags & TapeNode.inArena == 0 ? Int(node.a) - 1 : pos - 1
         return fail(.duplicateKey, "duplicate object key \"\(String(decoding: key, as: UTF8.self))\"", at: offset)
     }
@@ -228,7 +294,7 @@ struct JSONParser: ~Copyable {
             i &+= 1
         }
         pos &+= n
-        tape.append(TapeNode(kind: kind))
+        append(TapeNode(kind: kind))
     }
 
     // MARK: Numbers
@@ -309,7 +375,7 @@ struct JSONParser: ~Copyable {
         }
         if isInteger && !overflow && digits <= 18 {
             let v = Int64(significand)
-            tape.append(TapeNode(kind: .int, b: UInt64(bitPattern: negative ? -v : v)))
+            append(TapeNode(kind: .int, b: UInt64(bitPattern: negative ? -v : v)))
             return
         }
         // Range check on the magnitude of the most significant digit.
@@ -323,14 +389,14 @@ struct JSONParser: ~Copyable {
         }
         if !overflow {
             if digits == 0 {
-                tape.append(TapeNode(kind: .int, b: 0))
+                append(TapeNode(kind: .int, b: 0))
             } else {
-                tape.append(TapeNode(kind: .decimal, flags: negative ? TapeNode.negative : 0,
+                append(TapeNode(kind: .decimal, flags: negative ? TapeNode.negative : 0,
                                      a: UInt32(bitPattern: Int32(exponent)), b: significand))
             }
             return
         }
-        tape.append(TapeNode(kind: .bignum, a: UInt32(start), b: UInt64(pos - start)))
+        append(TapeNode(kind: .bignum, a: UInt32(start), b: UInt64(pos - start)))
     }
 
     // MARK: Strings
@@ -354,7 +420,7 @@ struct JSONParser: ~Copyable {
             guard pos < end else { throw fail(.invalidString, "unterminated string", at: start - 1) }
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
-                tape.append(TapeNode(kind: .string, flags: flags, a: UInt32(start), b: UInt64(pos &- start)))
+                append(TapeNode(kind: .string, flags: flags, a: UInt32(start), b: UInt64(pos &- start)))
                 pos &+= 1
                 return
             }
@@ -426,14 +492,14 @@ struct JSONParser: ~Copyable {
     /// Continues a string that contains escapes, decoding it into the arena.
     private mutating func parseEscapedString(start: Int, flags initialFlags: UInt8) throws(JSONParseError) {
         var flags = initialFlags | TapeNode.inArena
-        let arenaStart = tape.appendToArena(UnsafeBufferPointer(start: base + start, count: pos - start))
+        let arenaStart = appendToArena(UnsafeBufferPointer(start: base + start, count: pos - start))
         while true {
             guard pos < end else { throw fail(.invalidString, "unterminated string", at: start - 1) }
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
                 pos &+= 1
-                tape.append(TapeNode(kind: .string, flags: flags, a: UInt32(arenaStart),
-                                     b: UInt64(tape.arenaCount - arenaStart)))
+                append(TapeNode(kind: .string, flags: flags, a: UInt32(arenaStart),
+                                     b: UInt64(arenaCount - arenaStart)))
                 return
             }
             if c == UInt8(ascii: "\\") {
@@ -442,14 +508,14 @@ struct JSONParser: ~Copyable {
                 let e = base[pos]
                 pos &+= 1
                 switch e {
-                case UInt8(ascii: "\""): tape.appendToArena(byte: 0x22)
-                case UInt8(ascii: "\\"): tape.appendToArena(byte: 0x5C)
-                case UInt8(ascii: "/"): tape.appendToArena(byte: 0x2F)
-                case UInt8(ascii: "b"): tape.appendToArena(byte: 0x08)
-                case UInt8(ascii: "f"): tape.appendToArena(byte: 0x0C)
-                case UInt8(ascii: "n"): tape.appendToArena(byte: 0x0A)
-                case UInt8(ascii: "r"): tape.appendToArena(byte: 0x0D)
-                case UInt8(ascii: "t"): tape.appendToArena(byte: 0x09)
+                case UInt8(ascii: "\""): appendToArena(byte: 0x22)
+                case UInt8(ascii: "\\"): appendToArena(byte: 0x5C)
+                case UInt8(ascii: "/"): appendToArena(byte: 0x2F)
+                case UInt8(ascii: "b"): appendToArena(byte: 0x08)
+                case UInt8(ascii: "f"): appendToArena(byte: 0x0C)
+                case UInt8(ascii: "n"): appendToArena(byte: 0x0A)
+                case UInt8(ascii: "r"): appendToArena(byte: 0x0D)
+                case UInt8(ascii: "t"): appendToArena(byte: 0x09)
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if scalar >= 0xD800 && scalar <= 0xDBFF {
@@ -479,9 +545,9 @@ struct JSONParser: ~Copyable {
                 flags |= TapeNode.nonASCII
                 let from = pos
                 try skipUTF8Sequence()
-                _ = tape.appendToArena(UnsafeBufferPointer(start: base + from, count: pos - from))
+                _ = appendToArena(UnsafeBufferPointer(start: base + from, count: pos - from))
             } else {
-                tape.appendToArena(byte: c)
+                appendToArena(byte: c)
                 pos &+= 1
             }
         }
@@ -510,21 +576,21 @@ struct JSONParser: ~Copyable {
         return v
     }
 
-    private func appendUTF8(_ scalar: UInt32) {
+    private mutating func appendUTF8(_ scalar: UInt32) {
         if scalar < 0x80 {
-            tape.appendToArena(byte: UInt8(scalar))
+            appendToArena(byte: UInt8(scalar))
         } else if scalar < 0x800 {
-            tape.appendToArena(byte: UInt8(0xC0 | (scalar >> 6)))
-            tape.appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
+            appendToArena(byte: UInt8(0xC0 | (scalar >> 6)))
+            appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
         } else if scalar < 0x10000 {
-            tape.appendToArena(byte: UInt8(0xE0 | (scalar >> 12)))
-            tape.appendToArena(byte: UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            tape.appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
+            appendToArena(byte: UInt8(0xE0 | (scalar >> 12)))
+            appendToArena(byte: UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
         } else {
-            tape.appendToArena(byte: UInt8(0xF0 | (scalar >> 18)))
-            tape.appendToArena(byte: UInt8(0x80 | ((scalar >> 12) & 0x3F)))
-            tape.appendToArena(byte: UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            tape.appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
+            appendToArena(byte: UInt8(0xF0 | (scalar >> 18)))
+            appendToArena(byte: UInt8(0x80 | ((scalar >> 12) & 0x3F)))
+            appendToArena(byte: UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
         }
     }
 }

@@ -67,53 +67,6 @@ final class JSONTape: @unchecked Sendable {
         nodes.deallocate()
         arena?.deallocate()
     }
-
-    @inline(__always)
-    func append(_ node: TapeNode) {
-        if count == capacity { grow() }
-        (nodes + count).initialize(to: node)
-        count &+= 1
-    }
-
-    @inline(never)
-    func grow() {
-        let newCapacity = capacity * 2
-        let newNodes = UnsafeMutablePointer<TapeNode>.allocate(capacity: newCapacity)
-        newNodes.moveInitialize(from: nodes, count: count)
-        nodes.deallocate()
-        nodes = newNodes
-        capacity = newCapacity
-    }
-
-    /// Appends bytes to the arena, returning their offset there.
-    func appendToArena(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        reserveArena(bytes.count)
-        let offset = arenaCount
-        if let base = bytes.baseAddress, bytes.count > 0 {
-            (arena! + arenaCount).update(from: base, count: bytes.count)
-        }
-        arenaCount += bytes.count
-        return offset
-    }
-
-    @inline(__always)
-    func appendToArena(byte: UInt8) {
-        if arenaCount == arenaCapacity { reserveArena(1) }
-        arena![arenaCount] = byte
-        arenaCount &+= 1
-    }
-
-    func reserveArena(_ extra: Int) {
-        guard arenaCount + extra > arenaCapacity else { return }
-        let newCapacity = max(arenaCapacity * 2, arenaCount + extra, 256)
-        let newArena = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        if let old = arena {
-            newArena.update(from: old, count: arenaCount)
-            old.deallocate()
-        }
-        arena = newArena
-        arenaCapacity = newCapacity
-    }
 }
 
 /// A valid address to stand in for an empty input, which has no base address. Nothing ever reads it,

@@ -71,15 +71,36 @@ enum InstanceToken {
     case index(Int)
 }
 
+/// One step of the keyword path, kept only while collecting errors. Plain data: names live in the
+/// program's `names` table.
+enum PathStep {
+    case keyword(StaticString)
+    case indexed(StaticString, Int32)
+    case named(StaticString, Int32)
+}
+
 /// One evaluation of a compiled schema against one parsed instance.
 struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     let program: SchemaProgram
     let view: TapeView
     let stopAtFirstError: Bool
-    var depth = 0
-    var scope: [Int] = []
     let log: ErrorLog?
-    var keywordPath: [String] = []
+    // The program's plain-data tables, copied here so the hot path reads them without indirection.
+    let nodes: UnsafeMutablePointer<NodeRecord>
+    let ops: UnsafeMutablePointer<Op>
+    let children: UnsafeMutablePointer<Int32>
+    let membersRecords: UnsafeMutablePointer<MembersRecord>
+    let itemsRecords: UnsafeMutablePointer<ItemsRecord>
+    let enumRecords: UnsafeMutablePointer<EnumRecord>
+    let dependentRecords: UnsafeMutablePointer<DependentSchemasRecord>
+    let regexes: UnsafeMutablePointer<ECMARegex>
+    let numbers: UnsafeMutablePointer<JSONNumber>
+    let values: UnsafeMutablePointer<JSONValue>
+    let usesDynamicScope: Bool
+    let maxDepth: Int
+    var depth = 0
+    var scope: [Int32] = []
+    var keywordPath: [PathStep] = []
     var instancePath: [InstanceToken] = []
 
     init(program: SchemaProgram, view: TapeView, stopAtFirstError: Bool) {
@@ -87,6 +108,23 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         self.view = view
         self.stopAtFirstError = stopAtFirstError
         self.log = Mode.collectsErrors ? ErrorLog() : nil
+        self.nodes = program.nodeRecords
+        self.ops = program.ops
+        self.children = program.children
+        self.membersRecords = program.membersRecords
+        self.itemsRecords = program.itemsRecords
+        self.enumRecords = program.enumRecords
+        self.dependentRecords = program.dependentRecords
+        self.regexes = program.regexes
+        self.numbers = program.numbers
+        self.values = program.values
+        self.usesDynamicScope = program.usesDynamicScope
+        self.maxDepth = program.maxEvaluationDepth
+    }
+
+    /// Evaluates the root schema against the value at tape entry `instance`.
+    mutating func run(instance: Int = 0) -> Bool {
+        evaluate(Int32(program.root), instance, nil)
     }
 
     /// The errors recorded so far (always empty in verdict mode).
@@ -95,20 +133,23 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     @inline(__always)
     var errorCount: Int { Mode.collectsErrors ? log.unsafelyUnwrapped.count : 0 }
 
-    /// Evaluates the root schema against the root value.
-    mutating func run(instance: Int = 0) -> Bool {
-        evaluate(program.root, instance, nil)
-    }
-
     /// Whether to keep going after a failed keyword.
     @inline(__always)
     var continuesAfterFailure: Bool { Mode.collectsErrors && !stopAtFirstError }
 
     // MARK: Error reporting (only in ErrorsMode)
 
-    func pointer(_ tokens: [InstanceToken]) -> String {
+    func text(_ step: PathStep) -> String {
+        switch step {
+        case .keyword(let k): return "/" + k.description
+        case .indexed(let k, let i): return "/" + k.description + "/" + String(i)
+        case .named(let k, let n): return "/" + k.description + "/" + JSONPointer.escape(program.names[Int(n)])
+        }
+    }
+
+    func instancePointer() -> String {
         var out = ""
-        for t in tokens {
+        for t in instancePath {
             switch t {
             case .key(let k): out += "/" + JSONPointer.escape(String(decoding: k, as: UTF8.self))
             case .index(let i): out += "/" + String(i)
@@ -117,23 +158,30 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         return out
     }
 
-    func report(_ node: Int, _ keyword: [String], _ message: @autoclosure () -> String) {
+    /// Records an error of the keyword at `step` of node `node`.
+    func report(_ node: Int32, _ step: PathStep, _ message: @autoclosure () -> String) {
         guard Mode.collectsErrors, let log else { return }
         var keywordLocation = ""
-        for segment in keywordPath { keywordLocation += "/" + JSONPointer.escape(segment) }
-        var relative = ""
-        for segment in keyword { relative += "/" + JSONPointer.escape(segment) }
+        for s in keywordPath { keywordLocation += text(s) }
+        let relative = text(step)
         keywordLocation += relative
-        let absolute = program.nodes[node].absoluteLocation + URIReference.fragmentEncode(relative)
-        log.errors.append(ValidationError(instanceLocation: pointer(instancePath), keywordLocation: keywordLocation,
-                                      absoluteKeywordLocation: absolute, message: message()))
+        let absolute = program.nodes[Int(node)].absoluteLocation + URIReference.fragmentEncode(relative)
+        log.errors.append(ValidationError(instanceLocation: instancePointer(), keywordLocation: keywordLocation,
+                                          absoluteKeywordLocation: absolute, message: message()))
+    }
+
+    /// Records an error at the schema itself (a `false` schema, recursion too deep).
+    func reportAtNode(_ node: Int32, _ message: @autoclosure () -> String) {
+        guard Mode.collectsErrors, let log else { return }
+        var keywordLocation = ""
+        for s in keywordPath { keywordLocation += text(s) }
+        log.errors.append(ValidationError(instanceLocation: instancePointer(), keywordLocation: keywordLocation,
+                                          absoluteKeywordLocation: program.nodes[Int(node)].absoluteLocation, message: message()))
     }
 
     /// A short JSON rendering of the instance at `i`, for messages.
     func show(_ i: Int) -> String {
-        let text = JSONValue(view, i).serialized()
-        if text.count <= 64 { return text }
-        return String(text.prefix(61)) + "..."
+        JSONValue.shortText(JSONValue(view, i))
     }
 
     func typeName(_ i: Int) -> String {
@@ -151,53 +199,50 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     // MARK: Descending
 
     @inline(__always)
-    mutating func descend(_ node: Int, _ instance: Int, _ annotations: Annotations?,
-                          keyword: [String], token: InstanceToken?) -> Bool
+    mutating func descend(_ node: Int32, _ instance: Int, _ annotations: Annotations?, _ step: PathStep) -> Bool {
+        if Mode.collectsErrors { keywordPath.append(step) }
+        let ok = evaluate(node, instance, annotations)
+        if Mode.collectsErrors { keywordPath.removeLast() }
+        return ok
+    }
+
+    @inline(__always)
+    mutating func descend(_ node: Int32, _ instance: Int, _ annotations: Annotations?, _ step: PathStep,
+                          _ token: InstanceToken) -> Bool
     {
         if Mode.collectsErrors {
-            keywordPath.append(contentsOf: keyword)
-            if let token { instancePath.append(token) }
+            keywordPath.append(step)
+            instancePath.append(token)
         }
         let ok = evaluate(node, instance, annotations)
         if Mode.collectsErrors {
-            keywordPath.removeLast(keyword.count)
-            if token != nil { instancePath.removeLast() }
+            keywordPath.removeLast()
+            instancePath.removeLast()
         }
         return ok
     }
 
-    /// Evaluates a subschema whose errors are only provisional (a branch of `anyOf`, the `if`, ...):
-    /// returns the verdict and drops the errors it recorded when `keepErrors` says so.
     @inline(__always)
-    mutating func trial(_ node: Int, _ instance: Int, _ annotations: Annotations?, keyword: [String],
-                        token: InstanceToken? = nil) -> (ok: Bool, errorStart: Int)
-    {
-        let start = errorCount
-        let ok = descend(node, instance, annotations, keyword: keyword, token: token)
-        return (ok, start)
-    }
-
-    @inline(__always)
-    mutating func dropErrors(from start: Int) {
+    func dropErrors(from start: Int) {
         if Mode.collectsErrors, let log, log.count > start { log.errors.removeSubrange(start...) }
     }
 
     // MARK: Evaluation
 
-    mutating func evaluate(_ nodeIndex: Int, _ instance: Int, _ parentAnnotations: Annotations?) -> Bool {
-        let node = program.nodes[nodeIndex]
-        if let constant = node.constant {
-            if !constant { report(nodeIndex, [], "no value is allowed here (the schema is false)") }
-            return constant
+    mutating func evaluate(_ nodeIndex: Int32, _ instance: Int, _ parentAnnotations: Annotations?) -> Bool {
+        let node = nodes[Int(nodeIndex)]
+        if node.constant >= 0 {
+            if node.constant == 0 { reportAtNode(nodeIndex, "no value is allowed here (the schema is false)") }
+            return node.constant == 1
         }
         depth &+= 1
         defer { depth &-= 1 }
-        if depth > program.maxEvaluationDepth {
-            report(nodeIndex, [], "schema evaluation is nested more than \(program.maxEvaluationDepth) levels deep (a $ref cycle that does not consume the instance?)")
+        if depth > maxDepth {
+            reportAtNode(nodeIndex, "schema evaluation is nested more than \(maxDepth) levels deep (a $ref cycle that does not consume the instance?)")
             return false
         }
         var pushedScope = false
-        if program.usesDynamicScope && scope.last != node.resource {
+        if usesDynamicScope && scope.last != node.resource {
             scope.append(node.resource)
             pushedScope = true
         }
@@ -205,11 +250,14 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
         let annotations = node.collectsAnnotations ? Annotations() : parentAnnotations
         var valid = true
-        for keyword in node.keywords {
-            if !evaluateKeyword(keyword, nodeIndex, instance, annotations) {
+        var k = Int(node.opStart)
+        let end = k &+ Int(node.opCount)
+        while k < end {
+            if !evaluateOp(k, nodeIndex, instance, annotations) {
                 valid = false
                 if !continuesAfterFailure { return false }
             }
+            k &+= 1
         }
         if node.collectsAnnotations, valid, let parentAnnotations, let annotations {
             parentAnnotations.merge(annotations)
@@ -218,48 +266,75 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     }
 
     @inline(__always)
-    mutating func evaluateKeyword(_ keyword: Keyword, _ nodeIndex: Int, _ instance: Int, _ annotations: Annotations?) -> Bool {
+    mutating func evaluateOp(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
         let kind = view[instance].kind
-        switch keyword {
+        switch ops[k] {
         case .type(let types, let lexicalIntegers):
             return checkType(types, lexicalIntegers, nodeIndex, instance)
 
-        case .const(let value):
-            if equals(instance, value) { return true }
-            report(nodeIndex, ["const"], "\(show(instance)) is not the constant \(JSONValue.shortText(value))")
-            return false
-
         case .enumeration(let e):
+            let record = enumRecords[Int(e)]
             if kind == .string {
-                if e.strings.index(of: view.string(instance)) != nil { return true }
+                if record.strings.index(of: view.string(instance)) != nil { return true }
             } else {
-                for v in e.others where equals(instance, v) { return true }
+                var i = Int(record.othersStart)
+                let end = i &+ Int(record.othersCount)
+                while i < end {
+                    if equals(instance, values[i]) { return true }
+                    i &+= 1
+                }
             }
-            report(nodeIndex, ["enum"], "\(show(instance)) is not one of \(JSONValue.shortText(.array(e.values)))")
+            if Mode.collectsErrors {
+                switch program.keyword(node: Int(nodeIndex), op: k) {
+                case .const(let v):
+                    report(nodeIndex, .keyword("const"), "\(show(instance)) is not the constant \(JSONValue.shortText(v))")
+                case .enumeration(let rich):
+                    report(nodeIndex, .keyword("enum"), "\(show(instance)) is not one of \(JSONValue.shortText(.array(rich.values)))")
+                default: break
+                }
+            }
             return false
 
-        case .multipleOf(let m):
+        case .multipleOf(let number, let intModulus):
             guard kind.isNumber else { return true }
             let ok: Bool
-            if kind == .int, let p = m.intModulus {
-                ok = Int64(bitPattern: view[instance].b) % p == 0
+            if kind == .int && intModulus != 0 {
+                ok = Int64(bitPattern: view[instance].b) % intModulus == 0
             } else {
-                ok = view.number(instance).isMultiple(of: m.divisor)
+                ok = view.number(instance).isMultiple(of: numbers[Int(number)])
             }
-            if !ok { report(nodeIndex, ["multipleOf"], "\(show(instance)) is not a multiple of \(m.divisor)") }
+            if !ok { report(nodeIndex, .keyword("multipleOf"), "\(show(instance)) is not a multiple of \(numbers[Int(number)])") }
             return ok
 
-        case .bound(let b):
+        case .bound(let boundKind, let number, let threshold, let always):
             guard kind.isNumber else { return true }
-            let ok = kind == .int ? b.check(int: Int64(bitPattern: view[instance].b)) : b.check(view.number(instance))
-            if !ok { report(nodeIndex, [b.keyword], "\(show(instance)) is not \(b.symbol) \(b.value)") }
+            let ok: Bool
+            if kind == .int {
+                if always >= 0 {
+                    ok = always == 1
+                } else {
+                    let x = Int64(bitPattern: view[instance].b)
+                    ok = boundKind == .minimum || boundKind == .exclusiveMinimum ? x >= threshold : x <= threshold
+                }
+            } else {
+                let c = JSONNumber.compare(view.number(instance), numbers[Int(number)])
+                switch boundKind {
+                case .minimum: ok = c >= 0
+                case .exclusiveMinimum: ok = c > 0
+                case .maximum: ok = c <= 0
+                case .exclusiveMaximum: ok = c < 0
+                }
+            }
+            if !ok, Mode.collectsErrors, case .bound(let b) = program.keyword(node: Int(nodeIndex), op: k) {
+                report(nodeIndex, .keyword(b.keywordName), "\(show(instance)) is not \(b.symbol) \(b.value)")
+            }
             return ok
 
         case .minLength(let n):
             guard kind == .string else { return true }
-            // Byte length bounds the scalar count from above; skip counting when it decides.
+            // The byte length bounds the character count from above; count only when it must.
             if Int(view[instance].b) < n || view.scalarCount(instance) < n {
-                report(nodeIndex, ["minLength"], "\(show(instance)) is shorter than \(n) characters")
+                report(nodeIndex, .keyword("minLength"), "\(show(instance)) is shorter than \(n) characters")
                 return false
             }
             return true
@@ -267,60 +342,48 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         case .maxLength(let n):
             guard kind == .string else { return true }
             if Int(view[instance].b) > n && view.scalarCount(instance) > n {
-                report(nodeIndex, ["maxLength"], "\(show(instance)) is longer than \(n) characters")
+                report(nodeIndex, .keyword("maxLength"), "\(show(instance)) is longer than \(n) characters")
                 return false
             }
             return true
 
-        case .pattern(let regex, let source):
+        case .pattern(let r):
             guard kind == .string else { return true }
-            switch regex.test(view.string(instance)) {
+            switch regexes[Int(r)].test(view.string(instance)) {
             case .match: return true
             case .noMatch:
-                report(nodeIndex, ["pattern"], "\(show(instance)) does not match the pattern \(JSONValue.shortText(.string(source)))")
+                report(nodeIndex, .keyword("pattern"), "\(show(instance)) does not match the pattern \(JSONValue.shortText(.string(regexes[Int(r)].pattern)))")
             case .limitExceeded:
-                report(nodeIndex, ["pattern"], "matching the pattern \(JSONValue.shortText(.string(source))) exceeded the limit of \(ECMARegex.backtrackingStepLimit) backtracking steps; the value is treated as not matching")
+                report(nodeIndex, .keyword("pattern"), "matching the pattern \(JSONValue.shortText(.string(regexes[Int(r)].pattern))) exceeded the limit of \(ECMARegex.backtrackingStepLimit) backtracking steps; the value is treated as not matching")
             }
             return false
 
         case .format(let format):
             guard kind == .string else { return true }
             if format.isValid(view.string(instance)) { return true }
-            report(nodeIndex, ["format"], "\(show(instance)) is not a valid \(format.rawValue)")
+            report(nodeIndex, .keyword("format"), "\(show(instance)) is not a valid \(format.rawValue)")
             return false
 
         case .content(let base64, let json):
             guard kind == .string else { return true }
-            var bytes = Array(view.string(instance))
-            if base64 {
-                guard let decoded = Base64.decode(bytes) else {
-                    report(nodeIndex, ["contentEncoding"], "\(show(instance)) is not valid base64")
-                    return false
-                }
-                bytes = decoded
-            }
-            if json, (try? JSONDocument(parsing: bytes)) == nil {
-                report(nodeIndex, ["contentMediaType"], "\(show(instance)) is not a valid application/json document")
-                return false
-            }
-            return true
+            return checkContent(base64: base64, json: json, nodeIndex, instance)
 
         case .minItems(let n):
             guard kind == .array else { return true }
             if Int(view[instance].b) >= n { return true }
-            report(nodeIndex, ["minItems"], "the array has \(view[instance].b) items, fewer than \(n)")
+            report(nodeIndex, .keyword("minItems"), "the array has \(view[instance].b) items, fewer than \(n)")
             return false
 
         case .maxItems(let n):
             guard kind == .array else { return true }
             if Int(view[instance].b) <= n { return true }
-            report(nodeIndex, ["maxItems"], "the array has \(view[instance].b) items, more than \(n)")
+            report(nodeIndex, .keyword("maxItems"), "the array has \(view[instance].b) items, more than \(n)")
             return false
 
         case .uniqueItems:
             guard kind == .array else { return true }
             if let (i, j) = firstDuplicate(instance) {
-                report(nodeIndex, ["uniqueItems"], "items \(i) and \(j) are equal; items must be unique")
+                report(nodeIndex, .keyword("uniqueItems"), "items \(i) and \(j) are equal; items must be unique")
                 return false
             }
             return true
@@ -328,39 +391,56 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         case .minProperties(let n):
             guard kind == .object else { return true }
             if Int(view[instance].b) >= n { return true }
-            report(nodeIndex, ["minProperties"], "the object has \(view[instance].b) properties, fewer than \(n)")
+            report(nodeIndex, .keyword("minProperties"), "the object has \(view[instance].b) properties, fewer than \(n)")
             return false
 
         case .maxProperties(let n):
             guard kind == .object else { return true }
             if Int(view[instance].b) <= n { return true }
-            report(nodeIndex, ["maxProperties"], "the object has \(view[instance].b) properties, more than \(n)")
+            report(nodeIndex, .keyword("maxProperties"), "the object has \(view[instance].b) properties, more than \(n)")
             return false
 
         case .members(let m):
             guard kind == .object else { return true }
-            return evaluateMembers(m, nodeIndex, instance, annotations)
+            return evaluateMembers(membersRecords[Int(m)], nodeIndex, instance, annotations)
 
-        case .dependentRequired(let list, let keywordName):
-            guard kind == .object else { return true }
+        case .dependentRequired:
+            guard kind == .object, case .dependentRequired(let list, let keywordName) = program.keyword(node: Int(nodeIndex), op: k) else { return true }
             var ok = true
             for (name, requires) in list where member(instance, named: name) != nil {
                 for r in requires where member(instance, named: r) == nil {
-                    report(nodeIndex, [keywordName, name], "property \(JSONValue.shortText(.string(r))) is required when \(JSONValue.shortText(.string(name))) is present")
+                    if Mode.collectsErrors {
+                        reportNamed(nodeIndex, keywordName, name, "property \(JSONValue.shortText(.string(r))) is required when \(JSONValue.shortText(.string(name))) is present")
+                    }
                     ok = false
                     if !continuesAfterFailure { return false }
                 }
             }
             return ok
 
-        case .dependentSchemas(let list, let keywordName):
+        case .dependentSchemas(let r):
             guard kind == .object else { return true }
-            var ok = true
-            for (name, node) in list where member(instance, named: name) != nil {
-                if !descend(node, instance, annotations, keyword: [keywordName, name], token: nil) {
-                    ok = false
-                    if !continuesAfterFailure { return false }
+            let record = dependentRecords[Int(r)]
+            var present: UInt64 = 0
+            var presentHigh = IndexSet64()
+            var i = instance &+ 1
+            let end = Int(view[instance].a)
+            while i < end {
+                if let e = record.names.index(of: view.string(i)) {
+                    if e < 64 { present |= 1 &<< UInt64(e) } else { presentHigh.insert(e) }
                 }
+                i = view.next(after: i &+ 1)
+            }
+            var ok = true
+            var e = 0
+            while e < record.names.count {
+                if e < 64 ? present & (1 &<< UInt64(e)) != 0 : presentHigh.contains(e) {
+                    if !descend(record.nodes[e], instance, annotations, .named(record.keyword, record.nameBase &+ Int32(e))) {
+                        ok = false
+                        if !continuesAfterFailure { return false }
+                    }
+                }
+                e &+= 1
             }
             return ok
 
@@ -370,7 +450,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             var i = instance &+ 1
             let end = Int(view[instance].a)
             while i < end {
-                if !descend(node, i, nil, keyword: ["propertyNames"], token: nil) {
+                if !descend(node, i, nil, .keyword("propertyNames")) {
                     ok = false
                     if !continuesAfterFailure { return false }
                 }
@@ -378,119 +458,135 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             }
             return ok
 
-        case .items(let items):
+        case .items(let r):
             guard kind == .array else { return true }
-            return evaluateItems(items, nodeIndex, instance, annotations)
+            return evaluateItems(itemsRecords[Int(r)], nodeIndex, instance, annotations)
 
-        case .contains(let c):
+        case .contains(let node, let min, let max, let annotates):
             guard kind == .array else { return true }
-            return evaluateContains(c, nodeIndex, instance, annotations)
+            return evaluateContains(node, Int(min), Int(max), annotates, nodeIndex, instance, annotations)
 
-        case .allOf(let list):
+        case .allOf(let start, let count):
             var ok = true
-            for (i, node) in list.enumerated() {
-                if !descend(node, instance, annotations, keyword: ["allOf", String(i)], token: nil) {
+            var i: Int32 = 0
+            while i < count {
+                if !descend(children[Int(start &+ i)], instance, annotations, .indexed("allOf", i)) {
                     ok = false
                     if !continuesAfterFailure { return false }
                 }
+                i &+= 1
             }
             return ok
 
-        case .anyOf(let list):
-            let start = errorCount
+        case .anyOf(let start, let count):
+            let errorStart = errorCount
             var any = false
-            for (i, node) in list.enumerated() {
+            var i: Int32 = 0
+            while i < count {
                 let branch = annotations == nil ? nil : Annotations()
-                if descend(node, instance, branch, keyword: ["anyOf", String(i)], token: nil) {
+                if descend(children[Int(start &+ i)], instance, branch, .indexed("anyOf", i)) {
                     any = true
                     if let branch { annotations?.merge(branch) } else { break }
                 }
+                i &+= 1
             }
             if any {
-                dropErrors(from: start)
+                dropErrors(from: errorStart)
                 return true
             }
             if Mode.collectsErrors, let log {
-                let details = Array(log.errors[start...])
-                log.errors.removeSubrange(start...)
-                report(nodeIndex, ["anyOf"], "\(show(instance)) does not match any of the \(list.count) schemas in anyOf")
+                let details = Array(log.errors[errorStart...])
+                log.errors.removeSubrange(errorStart...)
+                report(nodeIndex, .keyword("anyOf"), "\(show(instance)) does not match any of the \(count) schemas in anyOf")
                 log.errors += details
             }
             return false
 
-        case .oneOf(let list):
-            let start = errorCount
-            var matched: [Int] = []
-            for (i, node) in list.enumerated() {
+        case .oneOf(let start, let count):
+            let errorStart = errorCount
+            var matched = 0
+            var firstMatch: Int32 = -1
+            var secondMatch: Int32 = -1
+            var i: Int32 = 0
+            while i < count {
                 let branch = annotations == nil ? nil : Annotations()
-                if descend(node, instance, branch, keyword: ["oneOf", String(i)], token: nil) {
-                    matched.append(i)
-                    if let branch, matched.count == 1 { annotations?.merge(branch) }
-                    if matched.count > 1 && !Mode.collectsErrors { break }
+                if descend(children[Int(start &+ i)], instance, branch, .indexed("oneOf", i)) {
+                    matched &+= 1
+                    if matched == 1 {
+                        firstMatch = i
+                        if let branch { annotations?.merge(branch) }
+                    } else if matched == 2 {
+                        secondMatch = i
+                        if !Mode.collectsErrors { break }
+                    }
                 }
+                i &+= 1
             }
-            if matched.count == 1 {
-                dropErrors(from: start)
+            if matched == 1 {
+                dropErrors(from: errorStart)
                 return true
             }
             if Mode.collectsErrors, let log {
-                let details = Array(log.errors[start...])
-                log.errors.removeSubrange(start...)
-                if matched.isEmpty {
-                    report(nodeIndex, ["oneOf"], "\(show(instance)) does not match any of the \(list.count) schemas in oneOf")
+                let details = Array(log.errors[errorStart...])
+                log.errors.removeSubrange(errorStart...)
+                if matched == 0 {
+                    report(nodeIndex, .keyword("oneOf"), "\(show(instance)) does not match any of the \(count) schemas in oneOf")
                     log.errors += details
                 } else {
-                    report(nodeIndex, ["oneOf"], "\(show(instance)) matches \(matched.count) schemas in oneOf (\(matched.map(String.init).joined(separator: ", "))), but must match exactly one")
+                    report(nodeIndex, .keyword("oneOf"), "\(show(instance)) matches \(matched) schemas in oneOf (\(firstMatch), \(secondMatch)\(matched > 2 ? ", ..." : "")), but must match exactly one")
                 }
             }
             return false
 
         case .not(let node):
-            let (ok, start) = trial(node, instance, nil, keyword: ["not"])
-            dropErrors(from: start)
-            if ok { report(nodeIndex, ["not"], "\(show(instance)) must not match the schema in not") }
+            let errorStart = errorCount
+            let ok = descend(node, instance, nil, .keyword("not"))
+            dropErrors(from: errorStart)
+            if ok { report(nodeIndex, .keyword("not"), "\(show(instance)) must not match the schema in not") }
             return !ok
 
         case .conditional(let condition, let thenNode, let elseNode):
-            if thenNode == nil && elseNode == nil && annotations == nil { return true }
+            if thenNode < 0 && elseNode < 0 && annotations == nil { return true }
             let branch = annotations == nil ? nil : Annotations()
-            let (ok, start) = trial(condition, instance, branch, keyword: ["if"])
-            dropErrors(from: start)
+            let errorStart = errorCount
+            let ok = descend(condition, instance, branch, .keyword("if"))
+            dropErrors(from: errorStart)
             if ok {
                 if let branch { annotations?.merge(branch) }
-                if let thenNode { return descend(thenNode, instance, annotations, keyword: ["then"], token: nil) }
-            } else if let elseNode {
-                return descend(elseNode, instance, annotations, keyword: ["else"], token: nil)
+                if thenNode >= 0 { return descend(thenNode, instance, annotations, .keyword("then")) }
+            } else if elseNode >= 0 {
+                return descend(elseNode, instance, annotations, .keyword("else"))
             }
             return true
 
         case .ref(let target):
-            return descend(target, instance, annotations, keyword: ["$ref"], token: nil)
+            return descend(target, instance, annotations, .keyword("$ref"))
 
-        case .dynamicRef(let d):
+        case .dynamicRef:
+            guard case .dynamicRef(let d) = program.keyword(node: Int(nodeIndex), op: k) else { return true }
             var target = d.target
             if let name = d.anchor {
                 for resource in scope {
-                    if let n = program.resources[resource].dynamicAnchors[name] {
+                    if let n = program.resources[Int(resource)].dynamicAnchors[name] {
                         target = n
                         break
                     }
                 }
             }
-            return descend(target, instance, annotations, keyword: ["$dynamicRef"], token: nil)
+            return descend(Int32(target), instance, annotations, .keyword("$dynamicRef"))
 
         case .recursiveRef(let staticTarget):
-            var target = staticTarget
-            if program.resources[program.nodes[staticTarget].resource].recursiveAnchor {
-                for resource in scope where program.resources[resource].recursiveAnchor {
-                    let root = program.resources[resource].rootNode
+            var target = Int(staticTarget)
+            if program.resources[Int(nodes[target].resource)].recursiveAnchor {
+                for resource in scope where program.resources[Int(resource)].recursiveAnchor {
+                    let root = program.resources[Int(resource)].rootNode
                     if root >= 0 {
                         target = root
                         break
                     }
                 }
             }
-            return descend(target, instance, annotations, keyword: ["$recursiveRef"], token: nil)
+            return descend(Int32(target), instance, annotations, .keyword("$recursiveRef"))
 
         case .unevaluatedProperties(let node):
             guard kind == .object, let annotations, !annotations.allProperties else { return true }
@@ -498,14 +594,14 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             var i = instance &+ 1
             var index = 0
             let end = Int(view[instance].a)
-            let isFalse = program.nodes[node].constant == false
+            let isFalse = nodes[Int(node)].constant == 0
             while i < end {
                 if !annotations.properties.contains(index) {
                     if isFalse {
-                        report(nodeIndex, ["unevaluatedProperties"], "property \(show(i)) is not allowed here (unevaluatedProperties is false)")
+                        report(nodeIndex, .keyword("unevaluatedProperties"), "property \(show(i)) is not allowed here (unevaluatedProperties is false)")
                         ok = false
                         if !continuesAfterFailure { return false }
-                    } else if descend(node, i &+ 1, nil, keyword: ["unevaluatedProperties"], token: .key(view.string(i))) {
+                    } else if descend(node, i &+ 1, nil, .keyword("unevaluatedProperties"), .key(view.string(i))) {
                         annotations.properties.insert(index)
                     } else {
                         ok = false
@@ -523,14 +619,14 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             var i = instance &+ 1
             var index = 0
             let end = Int(view[instance].a)
-            let isFalse = program.nodes[node].constant == false
+            let isFalse = nodes[Int(node)].constant == 0
             while i < end {
                 if !annotations.items.contains(index) {
                     if isFalse {
-                        report(nodeIndex, ["unevaluatedItems"], "item \(index) is not allowed here (unevaluatedItems is false)")
+                        report(nodeIndex, .keyword("unevaluatedItems"), "item \(index) is not allowed here (unevaluatedItems is false)")
                         ok = false
                         if !continuesAfterFailure { return false }
-                    } else if descend(node, i, nil, keyword: ["unevaluatedItems"], token: .index(index)) {
+                    } else if descend(node, i, nil, .keyword("unevaluatedItems"), .index(index)) {
                         annotations.items.insert(index)
                     } else {
                         ok = false
@@ -546,7 +642,19 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
     // MARK: Keyword helpers
 
-    mutating func checkType(_ types: TypeSet, _ lexicalIntegers: Bool, _ nodeIndex: Int, _ instance: Int) -> Bool {
+    /// Records an error at `keyword/name` where `name` is not in the names table.
+    func reportNamed(_ node: Int32, _ keyword: String, _ name: String, _ message: String) {
+        guard Mode.collectsErrors, let log else { return }
+        var keywordLocation = ""
+        for s in keywordPath { keywordLocation += text(s) }
+        let relative = "/" + keyword + "/" + JSONPointer.escape(name)
+        keywordLocation += relative
+        log.errors.append(ValidationError(instanceLocation: instancePointer(), keywordLocation: keywordLocation,
+                                          absoluteKeywordLocation: program.nodes[Int(node)].absoluteLocation + URIReference.fragmentEncode(relative),
+                                          message: message))
+    }
+
+    mutating func checkType(_ types: TypeSet, _ lexicalIntegers: Bool, _ nodeIndex: Int32, _ instance: Int) -> Bool {
         let ok: Bool
         switch view[instance].kind {
         case .null: ok = types.contains(.null)
@@ -575,38 +683,56 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         }
         if !ok {
             let names = types.names
-            report(nodeIndex, ["type"], "expected \(names.count == 1 ? names[0] : "one of " + names.joined(separator: ", ")), found \(typeName(instance))")
+            report(nodeIndex, .keyword("type"), "expected \(names.count == 1 ? names[0] : "one of " + names.joined(separator: ", ")), found \(typeName(instance))")
         }
         return ok
     }
 
-    mutating func evaluateMembers(_ m: MembersKeyword, _ nodeIndex: Int, _ instance: Int, _ annotations: Annotations?) -> Bool {
+    func checkContent(base64: Bool, json: Bool, _ nodeIndex: Int32, _ instance: Int) -> Bool {
+        var bytes = Array(view.string(instance))
+        if base64 {
+            guard let decoded = Base64.decode(bytes) else {
+                report(nodeIndex, .keyword("contentEncoding"), "\(show(instance)) is not valid base64")
+                return false
+            }
+            bytes = decoded
+        }
+        if json, (try? JSONDocument(parsing: bytes)) == nil {
+            report(nodeIndex, .keyword("contentMediaType"), "\(show(instance)) is not a valid application/json document")
+            return false
+        }
+        return true
+    }
+
+    mutating func evaluateMembers(_ m: MembersRecord, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
         var ok = true
-        var seen = IndexSet64()
+        var seen: UInt64 = 0
+        var seenHigh = IndexSet64()
         var i = instance &+ 1
         var index = 0
         let end = Int(view[instance].a)
-        let additionalIsFalse = m.additional.map { program.nodes[$0].constant == false } ?? false
         while i < end {
             let key = view.string(i)
             let value = i &+ 1
             var matched = false
             if let e = m.names.index(of: key) {
-                seen.insert(e)
+                if e < 64 { seen |= 1 &<< UInt64(e) } else { seenHigh.insert(e) }
                 let node = m.propertyNodes[e]
                 if node >= 0 {
                     matched = true
-                    if !descend(node, value, nil, keyword: ["properties", m.names.strings[e]], token: .key(key)) {
+                    if !descend(node, value, nil, .named("properties", m.nameBase &+ Int32(e)), .key(key)) {
                         ok = false
                         if !continuesAfterFailure { return false }
                     }
                 }
             }
-            for (regex, source, node) in m.patterns {
-                switch regex.test(key) {
+            var p = 0
+            while p < Int(m.patternCount) {
+                let entry = m.patterns[p]
+                switch regexes[Int(entry.regex)].test(key) {
                 case .match:
                     matched = true
-                    if !descend(node, value, nil, keyword: ["patternProperties", source], token: .key(key)) {
+                    if !descend(entry.node, value, nil, .named("patternProperties", entry.name), .key(key)) {
                         ok = false
                         if !continuesAfterFailure { return false }
                     }
@@ -614,18 +740,19 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
                     break
                 case .limitExceeded:
                     if Mode.collectsErrors { instancePath.append(.key(key)) }
-                    report(nodeIndex, ["patternProperties", source], "matching the property name against the pattern exceeded the limit of \(ECMARegex.backtrackingStepLimit) backtracking steps")
+                    report(nodeIndex, .named("patternProperties", entry.name), "matching the property name against the pattern exceeded the limit of \(ECMARegex.backtrackingStepLimit) backtracking steps")
                     if Mode.collectsErrors { instancePath.removeLast() }
                     ok = false
                     if !continuesAfterFailure { return false }
                 }
+                p &+= 1
             }
-            if !matched, let additional = m.additional {
-                if additionalIsFalse {
-                    report(nodeIndex, ["additionalProperties"], "property \(show(i)) is not allowed (additionalProperties is false)")
+            if !matched && m.additional >= 0 {
+                if m.additionalIsFalse {
+                    report(nodeIndex, .keyword("additionalProperties"), "property \(show(i)) is not allowed (additionalProperties is false)")
                     ok = false
                     if !continuesAfterFailure { return false }
-                } else if !descend(additional, value, nil, keyword: ["additionalProperties"], token: .key(key)) {
+                } else if !descend(m.additional, value, nil, .keyword("additionalProperties"), .key(key)) {
                     ok = false
                     if !continuesAfterFailure { return false }
                 }
@@ -635,22 +762,29 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             i = view.next(after: value)
             index &+= 1
         }
-        for r in m.required where !seen.contains(r) {
-            report(nodeIndex, [m.requiredKeyword], "missing required property \(JSONValue.shortText(.string(m.names.strings[r])))")
-            ok = false
-            if !continuesAfterFailure { return false }
+        var r = 0
+        while r < Int(m.requiredCount) {
+            let e = Int(m.required[r])
+            let present = e < 64 ? seen & (1 &<< UInt64(e)) != 0 : seenHigh.contains(e)
+            if !present {
+                report(nodeIndex, .keyword("required"), "missing required property \(JSONValue.shortText(.string(program.names[Int(m.nameBase) + e])))")
+                ok = false
+                if !continuesAfterFailure { return false }
+            }
+            r &+= 1
         }
         return ok
     }
 
-    mutating func evaluateItems(_ items: ItemsKeyword, _ nodeIndex: Int, _ instance: Int, _ annotations: Annotations?) -> Bool {
+    mutating func evaluateItems(_ items: ItemsRecord, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
         var ok = true
         var i = instance &+ 1
         var index = 0
         let end = Int(view[instance].a)
         let count = Int(view[instance].b)
-        while i < end && index < items.prefix.count {
-            if !descend(items.prefix[index], i, nil, keyword: [items.prefixKeyword, String(index)], token: .index(index)) {
+        let prefixCount = Int(items.prefixCount)
+        while i < end && index < prefixCount {
+            if !descend(items.prefix[index], i, nil, .indexed(items.prefixKeyword, Int32(index)), .index(index)) {
                 ok = false
                 if !continuesAfterFailure { return false }
             }
@@ -658,15 +792,15 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             index &+= 1
         }
         if let annotations {
-            for k in 0..<min(items.prefix.count, count) { annotations.items.insert(k) }
+            for j in 0..<min(prefixCount, count) { annotations.items.insert(j) }
         }
-        guard let rest = items.rest, i < end else { return ok }
-        if program.nodes[rest].constant == false {
-            report(nodeIndex, [items.restKeyword], "the array has \(count) items, but only \(items.prefix.count) are allowed (\(items.restKeyword) is false)")
+        guard items.rest >= 0, i < end else { return ok }
+        if items.restIsFalse {
+            report(nodeIndex, .keyword(items.restKeyword), "the array has \(count) items, but only \(prefixCount) are allowed (\(items.restKeyword) is false)")
             return false
         }
         while i < end {
-            if !descend(rest, i, nil, keyword: [items.restKeyword], token: .index(index)) {
+            if !descend(items.rest, i, nil, .keyword(items.restKeyword), .index(index)) {
                 ok = false
                 if !continuesAfterFailure { return false }
             }
@@ -677,31 +811,33 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         return ok
     }
 
-    mutating func evaluateContains(_ c: ContainsKeyword, _ nodeIndex: Int, _ instance: Int, _ annotations: Annotations?) -> Bool {
+    mutating func evaluateContains(_ node: Int32, _ minContains: Int, _ maxContains: Int, _ annotates: Bool,
+                                   _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool
+    {
         var matches = 0
         var i = instance &+ 1
         var index = 0
         let end = Int(view[instance].a)
-        let start = errorCount
-        let mustCountAll = c.maxContains != nil || (c.annotates && annotations != nil)
+        let errorStart = errorCount
+        let mustCountAll = maxContains >= 0 || (annotates && annotations != nil)
         while i < end {
-            if descend(c.node, i, nil, keyword: ["contains"], token: .index(index)) {
+            if descend(node, i, nil, .keyword("contains"), .index(index)) {
                 matches &+= 1
-                if c.annotates, let annotations { annotations.items.insert(index) }
-                if !mustCountAll && matches >= c.minContains { break }
+                if annotates, let annotations { annotations.items.insert(index) }
+                if !mustCountAll && matches >= minContains { break }
             }
             i = view.next(after: i)
             index &+= 1
         }
-        dropErrors(from: start)
-        if matches < c.minContains {
-            report(nodeIndex, [c.minContains == 1 ? "contains" : "minContains"],
-                   c.minContains == 1 ? "the array does not contain an item that matches contains"
-                                      : "the array contains \(matches) matching items, fewer than minContains \(c.minContains)")
+        dropErrors(from: errorStart)
+        if matches < minContains {
+            report(nodeIndex, .keyword(minContains == 1 ? "contains" : "minContains"),
+                   minContains == 1 ? "the array does not contain an item that matches contains"
+                                    : "the array contains \(matches) matching items, fewer than minContains \(minContains)")
             return false
         }
-        if let max = c.maxContains, matches > max {
-            report(nodeIndex, ["maxContains"], "the array contains \(matches) matching items, more than maxContains \(max)")
+        if maxContains >= 0 && matches > maxContains {
+            report(nodeIndex, .keyword("maxContains"), "the array contains \(matches) matching items, more than maxContains \(maxContains)")
             return false
         }
         return true

@@ -1,6 +1,9 @@
 /// The compiled form of a schema and everything it references: a flat array of nodes, each a list of
 /// keywords in evaluation order, with subschemas and `$ref` targets as node indices. Immutable.
-final class SchemaProgram: Sendable {
+///
+/// `@unchecked Sendable`: besides immutable values it holds pointers into `memory`, written only in
+/// `init` and read-only afterwards, and freed with the program.
+final class SchemaProgram: @unchecked Sendable {
     let nodes: [SchemaNode]
     let root: Int
     /// Resources (schemas with their own URI), for `$dynamicRef` / `$recursiveRef`.
@@ -10,12 +13,154 @@ final class SchemaProgram: Sendable {
     /// Evaluation depth at which a result is "invalid: recursion too deep" rather than a stack overflow.
     let maxEvaluationDepth: Int
 
+    // The plain-data tables the evaluator runs on (see ExecutableProgram.swift).
+    let memory = ProgramMemory()
+    let nodeRecords: UnsafeMutablePointer<NodeRecord>
+    let ops: UnsafeMutablePointer<Op>
+    let children: UnsafeMutablePointer<Int32>
+    let membersRecords: UnsafeMutablePointer<MembersRecord>
+    let itemsRecords: UnsafeMutablePointer<ItemsRecord>
+    let enumRecords: UnsafeMutablePointer<EnumRecord>
+    let dependentRecords: UnsafeMutablePointer<DependentSchemasRecord>
+    let regexes: UnsafeMutablePointer<ECMARegex>
+    let numbers: UnsafeMutablePointer<JSONNumber>
+    let values: UnsafeMutablePointer<JSONValue>
+    /// Property names and pattern sources, for error paths.
+    let names: [String]
+
     init(nodes: [SchemaNode], root: Int, resources: [SchemaResourceInfo], usesDynamicScope: Bool, maxEvaluationDepth: Int) {
         self.nodes = nodes
         self.root = root
         self.resources = resources
         self.usesDynamicScope = usesDynamicScope
         self.maxEvaluationDepth = maxEvaluationDepth
+
+        var records: [NodeRecord] = []
+        var ops: [Op] = []
+        var children: [Int32] = []
+        var members: [MembersRecord] = []
+        var items: [ItemsRecord] = []
+        var enums: [EnumRecord] = []
+        var dependents: [DependentSchemasRecord] = []
+        var regexes: [ECMARegex] = []
+        var numbers: [JSONNumber] = []
+        var values: [JSONValue] = []
+        var names: [String] = []
+        let memory = self.memory
+
+        func list(_ nodes: [Int]) -> (Int32, Int32) {
+            let start = Int32(children.count)
+            children += nodes.map { Int32($0) }
+            return (start, Int32(nodes.count))
+        }
+        func enumRecord(strings: [String], others: [JSONValue]) -> Int32 {
+            enums.append(EnumRecord(strings: memory.makeSet(strings), othersStart: Int32(values.count),
+                                    othersCount: Int32(others.count)))
+            values += others
+            return Int32(enums.count - 1)
+        }
+        func isFalse(_ node: Int?) -> Bool { node.map { nodes[$0].constant == false } ?? false }
+
+        for node in nodes {
+            records.append(NodeRecord(opStart: Int32(ops.count), opCount: Int32(node.keywords.count),
+                                      constant: node.constant.map { $0 ? 1 : 0 } ?? -1,
+                                      collectsAnnotations: node.collectsAnnotations, resource: Int32(node.resource)))
+            for keyword in node.keywords {
+                switch keyword {
+                case .type(let t, let lexical): ops.append(.type(t, lexicalIntegers: lexical))
+                case .const(let v):
+                    if case .string(let s) = v {
+                        ops.append(.enumeration(enumRecord(strings: [s], others: [])))
+                    } else {
+                        ops.append(.enumeration(enumRecord(strings: [], others: [v])))
+                    }
+                case .enumeration(let e):
+                    ops.append(.enumeration(enumRecord(strings: e.strings.strings, others: e.others)))
+                case .multipleOf(let m):
+                    numbers.append(m.divisor)
+                    ops.append(.multipleOf(number: Int32(numbers.count - 1), intModulus: m.intModulus ?? 0))
+                case .bound(let b):
+                    numbers.append(b.value)
+                    ops.append(.bound(b.kind, number: Int32(numbers.count - 1), intThreshold: b.intThreshold,
+                                      intAlways: b.intAlways.map { $0 ? 1 : 0 } ?? -1))
+                case .minLength(let n): ops.append(.minLength(n))
+                case .maxLength(let n): ops.append(.maxLength(n))
+                case .pattern(let regex, _):
+                    regexes.append(regex)
+                    ops.append(.pattern(Int32(regexes.count - 1)))
+                case .format(let f): ops.append(.format(f))
+                case .content(let base64, let json): ops.append(.content(base64: base64, json: json))
+                case .minItems(let n): ops.append(.minItems(n))
+                case .maxItems(let n): ops.append(.maxItems(n))
+                case .uniqueItems: ops.append(.uniqueItems)
+                case .minProperties(let n): ops.append(.minProperties(n))
+                case .maxProperties(let n): ops.append(.maxProperties(n))
+                case .members(let m):
+                    let nameBase = Int32(names.count)
+                    names += m.names.strings
+                    var patterns: [PatternEntry] = []
+                    for p in m.patterns {
+                        regexes.append(p.regex)
+                        names.append(p.source)
+                        patterns.append(PatternEntry(regex: Int32(regexes.count - 1), node: Int32(p.node), name: Int32(names.count - 1)))
+                    }
+                    members.append(MembersRecord(
+                        names: memory.makeSet(m.names.strings), nameBase: nameBase,
+                        propertyNodes: UnsafePointer(memory.store(m.propertyNodes.map { Int32($0) })),
+                        required: UnsafePointer(memory.store(m.required.map { Int32($0) })), requiredCount: Int32(m.required.count),
+                        patterns: UnsafePointer(memory.store(patterns)), patternCount: Int32(patterns.count),
+                        additional: Int32(m.additional ?? -1), additionalIsFalse: isFalse(m.additional)))
+                    ops.append(.members(Int32(members.count - 1)))
+                case .dependentRequired: ops.append(.dependentRequired)
+                case .dependentSchemas(let list, let keywordName):
+                    let nameBase = Int32(names.count)
+                    names += list.map(\.name)
+                    dependents.append(DependentSchemasRecord(
+                        names: memory.makeSet(list.map(\.name)), nameBase: nameBase,
+                        nodes: UnsafePointer(memory.store(list.map { Int32($0.node) })),
+                        keyword: keywordName == "dependencies" ? "dependencies" : "dependentSchemas"))
+                    ops.append(.dependentSchemas(Int32(dependents.count - 1)))
+                case .propertyNames(let n): ops.append(.propertyNames(Int32(n)))
+                case .items(let i):
+                    items.append(ItemsRecord(
+                        prefix: UnsafePointer(memory.store(i.prefix.map { Int32($0) })), prefixCount: Int32(i.prefix.count),
+                        rest: Int32(i.rest ?? -1), restIsFalse: isFalse(i.rest),
+                        prefixKeyword: i.prefixKeyword == "items" ? "items" : "prefixItems",
+                        restKeyword: i.restKeyword == "additionalItems" ? "additionalItems" : "items"))
+                    ops.append(.items(Int32(items.count - 1)))
+                case .contains(let c):
+                    ops.append(.contains(node: Int32(c.node), min: Int32(clamping: c.minContains),
+                                         max: c.maxContains.map { Int32(clamping: $0) } ?? -1, annotates: c.annotates))
+                case .allOf(let l): let (a, b) = list(l); ops.append(.allOf(start: a, count: b))
+                case .anyOf(let l): let (a, b) = list(l); ops.append(.anyOf(start: a, count: b))
+                case .oneOf(let l): let (a, b) = list(l); ops.append(.oneOf(start: a, count: b))
+                case .not(let n): ops.append(.not(Int32(n)))
+                case .conditional(let c, let t, let e):
+                    ops.append(.conditional(Int32(c), then: Int32(t ?? -1), else: Int32(e ?? -1)))
+                case .ref(let n): ops.append(.ref(Int32(n)))
+                case .dynamicRef: ops.append(.dynamicRef)
+                case .recursiveRef(let n): ops.append(.recursiveRef(Int32(n)))
+                case .unevaluatedProperties(let n): ops.append(.unevaluatedProperties(Int32(n)))
+                case .unevaluatedItems(let n): ops.append(.unevaluatedItems(Int32(n)))
+                }
+            }
+        }
+        self.nodeRecords = memory.store(records)
+        self.ops = memory.store(ops)
+        self.children = memory.store(children)
+        self.membersRecords = memory.store(members)
+        self.itemsRecords = memory.store(items)
+        self.enumRecords = memory.store(enums)
+        self.dependentRecords = memory.store(dependents)
+        self.regexes = memory.store(regexes)
+        self.numbers = memory.store(numbers)
+        self.values = memory.store(values)
+        self.names = names
+    }
+
+    /// The rich keyword behind operation `op` of node `node`.
+    func keyword(node: Int, op: Int) -> Keyword {
+        nodes[node].keywords[op - Int(nodeRecords[node].opStart)]
     }
 }
 
@@ -160,6 +305,16 @@ struct NumericBound: Sendable {
         guard let i = v.int64Value else { return v }
         let (r, o) = i.addingReportingOverflow(delta)
         return o ? v : JSONNumber(r)
+    }
+
+    /// The keyword as a static string, for error paths.
+    var keywordName: StaticString {
+        switch keyword {
+        case "minimum": return "minimum"
+        case "maximum": return "maximum"
+        case "exclusiveMinimum": return "exclusiveMinimum"
+        default: return "exclusiveMaximum"
+        }
     }
 
     var symbol: String {
