@@ -30,5 +30,10 @@ let package = Package(
             name: "TollgateSchemaTests",
             dependencies: ["TollgateSchema"]
         ),
+        // Runs the built `tollgate` binary as a user would; depending on it makes SwiftPM build it first.
+        .testTarget(
+            name: "TollgateCLITests",
+            dependencies: ["tollgate", "TollgateSchema"]
+        ),
     ]
 )
