@@ -10,9 +10,7 @@ struct JSONParser: ~Copyable {
     private let end: Int
     private var pos: Int = 0
     private let limits: JSONParseLimits
-    /// Owns the memory (and frees it if parsing throws); the hot fields below mirror it, so the
-    /// parser's inner loops touch only its own stored properties.
-    private let tape: JSONTape
+    /// The tape being built; handed to a `JSONTape` on success, freed by `parse` on failure.
     private var nodes: UnsafeMutablePointer<TapeNode>
     private var count = 0
     private var capacity: Int
@@ -20,11 +18,6 @@ struct JSONParser: ~Copyable {
     private var arenaCount = 0
     private var arenaCapacity = 0
 
-    /// Open containers: tape index of the container entry and its element count.
-    private var stack: [(index: Int, count: Int)] = []
-    /// Tape indices of the keys of open objects, for duplicate detection.
-    private var keys: [Int32] = []
-    private var keyStarts: [Int] = []
 
     /// Parses `input` into a tape.
     static func parse(_ input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits = .default) throws(JSONParseError) -> JSONTape {
@@ -35,10 +28,14 @@ struct JSONParser: ~Copyable {
         }
         // Small documents rarely need more than one entry per 6 bytes; the tape grows when they do.
         var parser = JSONParser(input: input, limits: limits, capacity: input.count / 6 + 8)
-        try parser.run()
-        parser.tape.count = parser.count
-        parser.tape.arenaCount = parser.arenaCount
-        return parser.tape
+        do {
+            try parser.run()
+        } catch {
+            parser.nodes.deallocate()
+            parser.arena?.deallocate()
+            throw error
+        }
+        return JSONTape(nodes: parser.nodes, count: parser.count, arena: parser.arena)
     }
 
     private init(input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits, capacity: Int) {
@@ -47,9 +44,8 @@ struct JSONParser: ~Copyable {
         self.base = input.baseAddress.map { UnsafePointer($0) } ?? emptyInputBase
         self.end = input.count
         self.limits = limits
-        self.tape = JSONTape(capacity: capacity)
-        self.nodes = tape.nodes
-        self.capacity = tape.capacity
+        self.capacity = max(capacity, 4)
+        self.nodes = .allocate(capacity: self.capacity)
     }
 
     // MARK: Tape and arena
@@ -69,8 +65,6 @@ struct JSONParser: ~Copyable {
         nodes.deallocate()
         nodes = newNodes
         capacity = newCapacity
-        tape.nodes = newNodes
-        tape.capacity = newCapacity
     }
 
     /// Appends bytes to the arena, returning their offset there.
@@ -102,8 +96,6 @@ struct JSONParser: ~Copyable {
         }
         arena = newArena
         arenaCapacity = newCapacity
-        tape.arena = newArena
-        tape.arenaCapacity = newCapacity
     }
 
     // MARK: Errors
@@ -137,104 +129,218 @@ struct JSONParser: ~Copyable {
         }
     }
 
+    /// The parse loop. Position, tape and stack live in locals so they stay in registers; slow
+    /// paths (escaped or non-ASCII strings, errors) sync them back to `self` first.
     private mutating func run() throws(JSONParseError) {
         skipWhitespace()
         if pos >= end {
             throw fail(.emptyInput, end == 0 ? "empty input, expected a JSON value" : "input holds only whitespace, expected a JSON value")
         }
+        let base = self.base
+        let end = self.end
+        let maxDepth = limits.maxDepth
+        let checkDuplicates = !limits.allowsDuplicateKeys
+        var p = pos
+        // The tape in locals; `sync()` before any call that uses `self`'s copy, `reload()` after.
+        var n = count
+        var out = nodes
+        var cap = capacity
+        @inline(__always) func push(_ node: TapeNode) {
+            if n == cap {
+                count = n
+                grow()
+                out = nodes
+                cap = capacity
+            }
+            (out + n).initialize(to: node)
+            n &+= 1
+        }
+        @inline(__always) func sync() { count = n; pos = p }
+        @inline(__always) func reload() {
+            n = count
+            out = nodes
+            cap = capacity
+            p = pos
+        }
+        // Open containers, innermost last: tape index in the high 32 bits, element count in the low.
+        var stackCapacity = min(max(maxDepth, 1), 64)
+        // One allocation: the stack, then 32 words of scratch for duplicate-key detection.
+        var stack = UnsafeMutablePointer<UInt64>.allocate(capacity: stackCapacity + 32)
+        defer { stack.deallocate() }
+        var depth = 0
+        var inObject = false
+
+        // Space, \t, \n, \r as a bit mask over byte values 0...32.
+        @inline(__always) func isSpace(_ c: UInt8) -> Bool { c <= 0x20 && (UInt64(0x1_0000_2600) >> UInt64(c)) & 1 != 0 }
+
         parseValue: while true {
-            skipWhitespace()
-            guard pos < end else { throw unexpected("a value") }
-            let c = base[pos]
-            switch c {
-            case UInt8(ascii: "{"):
-                try open(.object)
-                skipWhitespace()
-                if pos < end && base[pos] == UInt8(ascii: "}") {
-                    pos &+= 1
-                    try close()
+            while p < end && isSpace(base[p]) { p &+= 1 }
+            guard p < end else { pos = p; throw unexpected("a value") }
+            let c = base[p]
+            if c == UInt8(ascii: "\"") {
+                let close = JSONParser.scanPlainString(base, p &+ 1, end)
+                if close >= 0 {
+                    push(TapeNode(kind: .string, a: UInt32(p &+ 1), b: UInt64(close &- p &- 1)))
+                    p = close &+ 1
                 } else {
-                    try parseKey()
+                    sync()
+                    try parseString()
+                    reload()
+                }
+            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                if depth >= maxDepth {
+                    pos = p
+                    throw fail(.depthLimitExceeded, "nesting is deeper than the limit of \(maxDepth)")
+                }
+                if depth == stackCapacity {
+                    let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: stackCapacity * 2 + 32)
+                    bigger.moveInitialize(from: stack, count: depth)
+                    stack.deallocate()
+                    stack = bigger
+                    stackCapacity *= 2
+                }
+                let isObject = c == UInt8(ascii: "{")
+                stack[depth] = UInt64(n) << 32
+                depth &+= 1
+                inObject = isObject
+                push(TapeNode(kind: isObject ? .object : .array))
+                p &+= 1
+                while p < end && isSpace(base[p]) { p &+= 1 }
+                if p < end && base[p] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    p &+= 1
+                    depth &-= 1
+                    let index = Int(stack[depth] >> 32)
+                    out[index].a = UInt32(n)
+                    if depth > 0 { inObject = out[Int(stack[depth &- 1] >> 32)].kind == .object }
+                } else {
+                    if isObject {
+                        sync()
+                        try parseKey()
+                        reload()
+                    }
                     continue parseValue
                 }
-            case UInt8(ascii: "["):
-                try open(.array)
-                skipWhitespace()
-                if pos < end && base[pos] == UInt8(ascii: "]") {
-                    pos &+= 1
-                    try close()
-                } else {
-                    continue parseValue
+            } else if c == UInt8(ascii: "-") || c &- UInt8(ascii: "0") < 10 {
+                // Integers of up to 18 digits inline; everything else through `parseNumber`.
+                var q = c == UInt8(ascii: "-") ? p &+ 1 : p
+                let digitsStart = q
+                var value: Int64 = 0
+                while q < end {
+                    let d = base[q] &- UInt8(ascii: "0")
+                    if d >= 10 || q &- digitsStart >= 18 { break }
+                    value = value &* 10 &+ Int64(d)
+                    q &+= 1
                 }
-            case UInt8(ascii: "\""):
-                try parseString()
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                try parseNumber()
-            case UInt8(ascii: "t"):
+                let digits = q &- digitsStart
+                if digits > 0 && (digits == 1 || base[digitsStart] != UInt8(ascii: "0"))
+                    && (q >= end || (base[q] &- UInt8(ascii: "0") >= 10 && base[q] != UInt8(ascii: ".") && base[q] | 0x20 != UInt8(ascii: "e")))
+                {
+                    push(TapeNode(kind: .int, b: UInt64(bitPattern: c == UInt8(ascii: "-") ? -value : value)))
+                    p = q
+                } else {
+                    sync()
+                    try parseNumber()
+                    reload()
+                }
+            } else if c == UInt8(ascii: "t") {
+                sync()
                 try literal("true", .trueValue)
-            case UInt8(ascii: "f"):
+                reload()
+            } else if c == UInt8(ascii: "f") {
+                sync()
                 try literal("false", .falseValue)
-            case UInt8(ascii: "n"):
+                reload()
+            } else if c == UInt8(ascii: "n") {
+                sync()
                 try literal("null", .null)
-            default:
+                reload()
+            } else {
+                pos = p
                 throw unexpected("a value")
             }
             // After a value: continue the innermost container, or finish.
             while true {
-                guard let top = stack.last else {
-                    skipWhitespace()
-                    if pos < end {
-                        throw fail(.trailingContent, "unexpected \(describeByte(at: pos)) after the JSON value")
+                if depth == 0 {
+                    while p < end && isSpace(base[p]) { p &+= 1 }
+                    sync()
+                    if p < end {
+                        throw fail(.trailingContent, "unexpected \(describeByte(at: p)) after the JSON value")
                     }
                     return
                 }
-                stack[stack.count &- 1].count = top.count &+ 1
-                skipWhitespace()
-                guard pos < end else {
-                    throw unexpected(nodes[top.index].kind == .object ? "',' or '}'" : "',' or ']'")
+                stack[depth &- 1] &+= 1
+                while p < end && isSpace(base[p]) { p &+= 1 }
+                guard p < end else {
+                    pos = p
+                    throw unexpected(inObject ? "',' or '}'" : "',' or ']'")
                 }
-                let d = base[pos]
-                let isObject = nodes[top.index].kind == .object
+                let d = base[p]
                 if d == UInt8(ascii: ",") {
-                    pos &+= 1
-                    if isObject {
-                        skipWhitespace()
+                    p &+= 1
+                    if inObject {
+                        while p < end && isSpace(base[p]) { p &+= 1 }
+                        // Keys are almost always plain ASCII: take them without leaving the loop.
+                        if p < end && base[p] == UInt8(ascii: "\"") {
+                            let close = JSONParser.scanPlainString(base, p &+ 1, end)
+                            if close >= 0 {
+                                var q = close &+ 1
+                                while q < end && isSpace(base[q]) { q &+= 1 }
+                                if q < end && base[q] == UInt8(ascii: ":") {
+                                    push(TapeNode(kind: .string, a: UInt32(p &+ 1), b: UInt64(close &- p &- 1)))
+                                    p = q &+ 1
+                                    continue parseValue
+                                }
+                            }
+                        }
+                        sync()
                         try parseKey()
+                        reload()
                     }
                     continue parseValue
                 }
-                if isObject ? d == UInt8(ascii: "}") : d == UInt8(ascii: "]") {
-                    pos &+= 1
-                    try close()
+                if d == (inObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    p &+= 1
+                    depth &-= 1
+                    let entry = stack[depth]
+                    let index = Int(entry >> 32)
+                    let elements = entry & 0xFFFF_FFFF
+                    out[index].a = UInt32(n)
+                    out[index].b = elements
+                    if inObject && checkDuplicates && elements > 1 {
+                        sync()
+                        try checkDuplicateKeys(object: index, scratch: stack + stackCapacity)
+                    }
+                    if depth > 0 { inObject = out[Int(stack[depth &- 1] >> 32)].kind == .object }
                     continue
                 }
-                throw unexpected(isObject ? "',' or '}' after an object member" : "',' or ']' after an array element")
+                pos = p
+                throw unexpected(inObject ? "',' or '}' after an object member" : "',' or ']' after an array element")
             }
         }
     }
 
-    private mutating func open(_ kind: TapeKind) throws(JSONParseError) {
-        if stack.count >= limits.maxDepth {
-            throw fail(.depthLimitExceeded, "nesting is deeper than the limit of \(limits.maxDepth)")
-        }
-        stack.append((count, 0))
-        if kind == .object { keyStarts.append(keys.count) }
-        append(TapeNode(kind: kind))
-        pos &+= 1
-    }
-
-    private mutating func close() throws(JSONParseError) {
-        let top = stack.removeLast()
-        let node = nodes + top.index
-        node.pointee.a = UInt32(count)
-        node.pointee.b = UInt64(top.count)
-        if node.pointee.kind == .object {
-            let start = keyStarts.removeLast()
-            if !limits.allowsDuplicateKeys && keys.count - start > 1 {
-                try checkDuplicateKeys(from: start)
+    /// Scans a string body that starts at `start` (just after the opening quote) and needs no
+    /// decoding: returns the index of the closing quote, or -1 when the string has an escape, a
+    /// control character or non-ASCII bytes, or is unterminated (the slow path handles those).
+    @inline(__always)
+    static func scanPlainString(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var p = start
+        while p &+ 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+            let m = specialMask(word)
+            if m != 0 {
+                p &+= m.trailingZeroBitCount >> 3
+                return base[p] == UInt8(ascii: "\"") ? p : -1
             }
-            keys.removeSubrange(start...)
+            p &+= 8
         }
+        while p < end {
+            let c = base[p]
+            if c == UInt8(ascii: "\"") { return p }
+            if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { return -1 }
+            p &+= 1
+        }
+        return -1
     }
 
     /// Parses `"name"` and the `:` after it.
@@ -242,7 +348,6 @@ struct JSONParser: ~Copyable {
         guard pos < end, base[pos] == UInt8(ascii: "\"") else {
             throw unexpected("a string key")
         }
-        keys.append(Int32(count))
         try parseString()
         skipWhitespace()
         guard pos < end, base[pos] == UInt8(ascii: ":") else {
@@ -251,28 +356,48 @@ struct JSONParser: ~Copyable {
         pos &+= 1
     }
 
-    private func checkDuplicateKeys(from start: Int) throws(JSONParseError) {
+    /// Rejects an object (tape entry `object`, already closed) that repeats a member name.
+    private func checkDuplicateKeys(object: Int, scratch: UnsafeMutablePointer<UInt64>) throws(JSONParseError) {
         let view = TapeView(nodes: nodes, input: base, arena: arena.map { UnsafePointer($0) })
-        let count = keys.count - start
-        if count <= 16 {
-            for i in (start + 1)..<keys.count {
-                let ki = view.string(Int(keys[i]))
-                for j in start..<i {
-                    let kj = view.string(Int(keys[j]))
-                    if ki.count == kj.count && (ki.count == 0 || memoryEqual(ki, kj)) {
-                        throw duplicate(ki, keyIndex: Int(keys[i]))
+        let memberCount = Int(nodes[object].b)
+        let end = Int(nodes[object].a)
+        if memberCount <= 16 {
+            // Pairwise, on a fingerprint (length, first and last byte) first; bytes only when
+            // fingerprints agree. `scratch` holds 16 (fingerprint, key index) pairs.
+            var k = 0
+            var i = object &+ 1
+            while i < end {
+                let key = view.string(i)
+                let print = JSONParser.fingerprint(key)
+                var j = 0
+                while j < k {
+                    if scratch[2 &* j] == print && memoryEqual(view.string(Int(scratch[2 &* j &+ 1])), key) {
+                        throw duplicate(key, keyIndex: i)
                     }
+                    j &+= 1
                 }
+                scratch[2 &* k] = print
+                scratch[2 &* k &+ 1] = UInt64(i)
+                k &+= 1
+                i = view.next(after: i &+ 1)
             }
             return
         }
-        var seen = Set<HashedBytes>(minimumCapacity: count)
-        for i in start..<keys.count {
-            let k = view.string(Int(keys[i]))
-            if !seen.insert(HashedBytes(k)).inserted {
-                throw duplicate(k, keyIndex: Int(keys[i]))
-            }
+        var seen = Set<HashedBytes>(minimumCapacity: memberCount)
+        var i = object &+ 1
+        while i < end {
+            let key = view.string(i)
+            if !seen.insert(HashedBytes(key)).inserted { throw duplicate(key, keyIndex: i) }
+            i = view.next(after: i &+ 1)
         }
+    }
+
+    /// Length, first and last byte of a key: equal keys have equal fingerprints.
+    @inline(__always)
+    static func fingerprint(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let n = key.count
+        guard n > 0 else { return 0 }
+        return UInt64(truncatingIfNeeded: n) << 16 | UInt64(key[0]) << 8 | UInt64(key[n &- 1])
     }
 
     private func duplicate(_ key: UnsafeBufferPointer<UInt8>, keyIndex: Int) -> JSONParseError {
@@ -595,26 +720,36 @@ struct JSONParser: ~Copyable {
     }
 }
 
-/// Byte-wise equality of two buffers of the same length.
+/// Byte-wise equality of two buffers.
 @inline(__always)
 func memoryEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
     let n = a.count
     guard n == b.count else { return false }
     guard n > 0 else { return true }
-    let pa = a.baseAddress.unsafelyUnwrapped
-    let pb = b.baseAddress.unsafelyUnwrapped
+    let pa = UnsafeRawPointer(a.baseAddress.unsafelyUnwrapped)
+    let pb = UnsafeRawPointer(b.baseAddress.unsafelyUnwrapped)
+    // Short strings (most member names) with two overlapping loads, never past either end.
+    if n <= 16 {
+        if n >= 8 {
+            return pa.loadUnaligned(as: UInt64.self) == pb.loadUnaligned(as: UInt64.self)
+                && pa.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == pb.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+        }
+        if n >= 4 {
+            return pa.loadUnaligned(as: UInt32.self) == pb.loadUnaligned(as: UInt32.self)
+                && pa.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self) == pb.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+        }
+        let a8 = pa.assumingMemoryBound(to: UInt8.self)
+        let b8 = pb.assumingMemoryBound(to: UInt8.self)
+        return a8[0] == b8[0] && a8[n >> 1] == b8[n >> 1] && a8[n &- 1] == b8[n &- 1]
+    }
     var i = 0
     while i &+ 8 <= n {
-        if UnsafeRawPointer(pa + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(pb + i).loadUnaligned(as: UInt64.self) {
+        if pa.loadUnaligned(fromByteOffset: i, as: UInt64.self) != pb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
             return false
         }
         i &+= 8
     }
-    while i < n {
-        if pa[i] != pb[i] { return false }
-        i &+= 1
-    }
-    return true
+    return pa.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == pb.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
 }
 
 /// A byte string that hashes by content, borrowed from memory that outlives it.

@@ -14,11 +14,48 @@ enum ErrorsMode: EvaluationMode {
 
 /// Which members/items of the current instance were evaluated, for `unevaluatedProperties` and
 /// `unevaluatedItems`. Allocated only for schemas that use those keywords.
-final class Annotations {
-    var allProperties = false
-    var properties = IndexSet64()
-    var allItems = false
-    var items = IndexSet64()
+/// A handle to heap storage, so passing it down the evaluation costs no reference counting; the
+/// evaluation that makes one frees it.
+struct Annotations: Equatable {
+    struct Storage {
+        var allProperties = false
+        var properties = IndexSet64()
+        var allItems = false
+        var items = IndexSet64()
+    }
+
+    private let storage: UnsafeMutablePointer<Storage>
+
+    static func make() -> Annotations {
+        let storage = UnsafeMutablePointer<Storage>.allocate(capacity: 1)
+        storage.initialize(to: Storage())
+        return Annotations(storage: storage)
+    }
+
+    func free() {
+        storage.deinitialize(count: 1)
+        storage.deallocate()
+    }
+
+    var allProperties: Bool {
+        get { storage.pointee.allProperties }
+        nonmutating set { storage.pointee.allProperties = newValue }
+    }
+
+    var properties: IndexSet64 {
+        unsafeAddress { UnsafePointer(storage).pointer(to: \.properties)! }
+        nonmutating unsafeMutableAddress { storage.pointer(to: \.properties)! }
+    }
+
+    var allItems: Bool {
+        get { storage.pointee.allItems }
+        nonmutating set { storage.pointee.allItems = newValue }
+    }
+
+    var items: IndexSet64 {
+        unsafeAddress { UnsafePointer(storage).pointer(to: \.items)! }
+        nonmutating unsafeMutableAddress { storage.pointer(to: \.items)! }
+    }
 
     func merge(_ other: Annotations) {
         allProperties = allProperties || other.allProperties
@@ -229,11 +266,29 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
     // MARK: Evaluation
 
-    mutating func evaluate(_ nodeIndex: Int32, _ instance: Int, _ parentAnnotations: Annotations?) -> Bool {
-        let node = nodes[Int(nodeIndex)]
+    mutating func evaluate(_ requestedNode: Int32, _ instance: Int, _ parentAnnotations: Annotations?) -> Bool {
+        var nodeIndex = requestedNode
+        var node = nodes[Int(nodeIndex)]
+        if !Mode.collectsErrors && node.forward >= 0 {
+            nodeIndex = node.forward
+            node = nodes[Int(nodeIndex)]
+        }
         if node.constant >= 0 {
             if node.constant == 0 { reportAtNode(nodeIndex, "no value is allowed here (the schema is false)") }
             return node.constant == 1
+        }
+        if node.isLeaf {
+            var valid = true
+            var k = Int(node.opStart)
+            let end = k &+ Int(node.opCount)
+            while k < end {
+                if !evaluateOp(k, nodeIndex, instance, nil) {
+                    valid = false
+                    if !continuesAfterFailure { return false }
+                }
+                k &+= 1
+            }
+            return valid
         }
         depth &+= 1
         defer { depth &-= 1 }
@@ -248,7 +303,8 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         }
         defer { if pushedScope { scope.removeLast() } }
 
-        let annotations = node.collectsAnnotations ? Annotations() : parentAnnotations
+        let annotations = node.collectsAnnotations ? Annotations.make() : parentAnnotations
+        defer { if node.collectsAnnotations { annotations?.free() } }
         var valid = true
         var k = Int(node.opStart)
         let end = k &+ Int(node.opCount)
@@ -483,7 +539,8 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             var any = false
             var i: Int32 = 0
             while i < count {
-                let branch = annotations == nil ? nil : Annotations()
+                let branch = annotations == nil ? nil : Annotations.make()
+                defer { branch?.free() }
                 if descend(children[Int(start &+ i)], instance, branch, .indexed("anyOf", i)) {
                     any = true
                     if let branch { annotations?.merge(branch) } else { break }
@@ -509,7 +566,8 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             var secondMatch: Int32 = -1
             var i: Int32 = 0
             while i < count {
-                let branch = annotations == nil ? nil : Annotations()
+                let branch = annotations == nil ? nil : Annotations.make()
+                defer { branch?.free() }
                 if descend(children[Int(start &+ i)], instance, branch, .indexed("oneOf", i)) {
                     matched &+= 1
                     if matched == 1 {
@@ -547,7 +605,8 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
         case .conditional(let condition, let thenNode, let elseNode):
             if thenNode < 0 && elseNode < 0 && annotations == nil { return true }
-            let branch = annotations == nil ? nil : Annotations()
+            let branch = annotations == nil ? nil : Annotations.make()
+            defer { branch?.free() }
             let errorStart = errorCount
             let ok = descend(condition, instance, branch, .keyword("if"))
             dropErrors(from: errorStart)
@@ -706,6 +765,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
     mutating func evaluateMembers(_ m: MembersRecord, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
         var ok = true
+        var guess = 0
         var seen: UInt64 = 0
         var seenHigh = IndexSet64()
         var i = instance &+ 1
@@ -715,7 +775,16 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             let key = view.string(i)
             let value = i &+ 1
             var matched = false
-            if let e = m.names.index(of: key) {
+            // Producers usually write members in the schema's order: try the entry after the last
+            // match before searching.
+            var found: Int? = nil
+            if guess < m.names.count && m.names.entryEquals(guess, key) {
+                found = guess
+            } else {
+                found = m.names.index(of: key)
+            }
+            if let e = found {
+                guess = e &+ 1
                 if e < 64 { seen |= 1 &<< UInt64(e) } else { seenHigh.insert(e) }
                 let node = m.propertyNodes[e]
                 if node >= 0 {
@@ -948,23 +1017,33 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
     /// Indices of the first pair of equal items, if any.
     func firstDuplicate(_ instance: Int) -> (Int, Int)? {
-        var positions: [Int] = []
-        positions.reserveCapacity(Int(view[instance].b))
-        var i = instance &+ 1
+        let count = Int(view[instance].b)
         let end = Int(view[instance].a)
-        while i < end {
-            positions.append(i)
-            i = view.next(after: i)
-        }
-        if positions.count <= 32 {
-            for a in 0..<positions.count {
-                for b in (a + 1)..<positions.count where equals(positions[a], positions[b]) {
-                    return (a, b)
+        if count <= 32 {
+            // Pairwise over the tape, no allocation.
+            var a = instance &+ 1
+            var ia = 0
+            while a < end {
+                var b = view.next(after: a)
+                var ib = ia &+ 1
+                while b < end {
+                    if equals(a, b) { return (ia, ib) }
+                    b = view.next(after: b)
+                    ib &+= 1
                 }
+                a = view.next(after: a)
+                ia &+= 1
             }
             return nil
         }
         // Larger arrays: bucket by a hash consistent with JSON equality.
+        var positions: [Int] = []
+        positions.reserveCapacity(count)
+        var i = instance &+ 1
+        while i < end {
+            positions.append(i)
+            i = view.next(after: i)
+        }
         var buckets: [Int: [Int]] = [:]
         for (a, p) in positions.enumerated() {
             let h = hashValue(p)

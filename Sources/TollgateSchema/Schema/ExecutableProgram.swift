@@ -12,6 +12,11 @@ struct NodeRecord {
     var constant: Int8
     var collectsAnnotations: Bool
     var resource: Int32
+    /// Whether no operation evaluates a subschema, so evaluation needs no depth or scope tracking.
+    var isLeaf: Bool = false
+    /// For a schema that is only a `$ref`: the node it finally resolves to, which verdict-only
+    /// evaluation jumps to directly. -1 otherwise.
+    var forward: Int32 = -1
 }
 
 /// A keyword, with only plain-data operands (indices into the program's tables).
@@ -61,6 +66,14 @@ struct ByteStringSet {
     let mask: Int
 
     static let linearLimit = 8
+
+    /// Whether entry `i` equals `key`.
+    @inline(__always)
+    func entryEquals(_ i: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = Int(offsets[i])
+        let n = key.count
+        return Int(offsets[i &+ 1]) &- start == n && memoryEqual(UnsafeBufferPointer(start: bytes + start, count: n), key)
+    }
 
     @inline(__always)
     func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {

@@ -145,6 +145,20 @@ final class SchemaProgram: @unchecked Sendable {
                 }
             }
         }
+        // Leaves and `$ref` forwarding (only where the dynamic scope cannot observe the skipped node).
+        for i in records.indices {
+            let node = nodes[i]
+            records[i].isLeaf = !node.collectsAnnotations && node.keywords.allSatisfy(\.isLeafCheck)
+            guard !usesDynamicScope, !node.collectsAnnotations, node.keywords.count == 1,
+                  case .ref(var target) = node.keywords[0] else { continue }
+            var hops = 0
+            while hops < nodes.count, nodes[target].keywords.count == 1, !nodes[target].collectsAnnotations,
+                  case .ref(let next) = nodes[target].keywords[0] {
+                target = next
+                hops += 1
+            }
+            if hops < nodes.count { records[i].forward = Int32(target) }
+        }
         self.nodeRecords = memory.store(records)
         self.ops = memory.store(ops)
         self.children = memory.store(children)
@@ -396,6 +410,19 @@ struct EnumKeyword: Sendable {
     var values: [JSONValue]
     var strings: ByteStringTable
     var others: [JSONValue]
+}
+
+extension Keyword {
+    /// Whether the keyword checks the instance without evaluating a subschema.
+    var isLeafCheck: Bool {
+        switch self {
+        case .type, .const, .enumeration, .multipleOf, .bound, .minLength, .maxLength, .pattern, .format, .content,
+             .minItems, .maxItems, .uniqueItems, .minProperties, .maxProperties, .dependentRequired:
+            return true
+        default:
+            return false
+        }
+    }
 }
 
 /// A compiled keyword.
