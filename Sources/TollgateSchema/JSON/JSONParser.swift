@@ -162,18 +162,77 @@ struct JSONParser: ~Copyable {
             cap = capacity
             p = pos
         }
-        // Open containers, innermost last: tape index in the high 32 bits, element count in the low.
+        // Open containers, innermost last, three words each: tape index in the high 32 bits and
+        // element count in the low 32 of the first; for objects, where their keys start in `keys`
+        // and a 64-bit Bloom filter of their key fingerprints.
         var stackCapacity = min(max(maxDepth, 1), 64)
-        // One allocation: the stack, then 32 words of scratch for duplicate-key detection.
-        var stack = UnsafeMutablePointer<UInt64>.allocate(capacity: stackCapacity + 32)
+        var stack = UnsafeMutablePointer<UInt64>.allocate(capacity: 3 &* stackCapacity)
         defer { stack.deallocate() }
+        // Fingerprints of the keys of open objects, for duplicate detection at each object's end.
+        var keyCapacity = 64
+        var keys = UnsafeMutablePointer<KeyPrint>.allocate(capacity: keyCapacity)
+        defer { keys.deallocate() }
+        var keyTop = 0
         var depth = 0
         var inObject = false
+        var expectKey = false
 
         // Space, \t, \n, \r as a bit mask over byte values 0...32.
         @inline(__always) func isSpace(_ c: UInt8) -> Bool { c <= 0x20 && (UInt64(0x1_0000_2600) >> UInt64(c)) & 1 != 0 }
 
         parseValue: while true {
+            if expectKey {
+                expectKey = false
+                while p < end && isSpace(base[p]) { p &+= 1 }
+                var print: UInt64 = 0
+                var keyParsed = false
+                let keyOffset = p
+                // Keys are almost always plain ASCII: take them without leaving the loop.
+                if p < end && base[p] == UInt8(ascii: "\"") {
+                    let close = JSONParser.scanPlainString(base, p &+ 1, end)
+                    if close >= 0 {
+                        var q = close &+ 1
+                        while q < end && isSpace(base[q]) { q &+= 1 }
+                        if q < end && base[q] == UInt8(ascii: ":") {
+                            let length = close &- p &- 1
+                            push(TapeNode(kind: .string, a: UInt32(p &+ 1), b: UInt64(length)))
+                            print = length == 0 ? 0
+                                : UInt64(truncatingIfNeeded: length) << 16 | UInt64(base[p &+ 1]) << 8 | UInt64(base[close &- 1])
+                            p = q &+ 1
+                            keyParsed = true
+                        }
+                    }
+                }
+                if !keyParsed {
+                    sync()
+                    try parseKey()
+                    reload()
+                    print = JSONParser.fingerprint(TapeView(nodes: out, input: base, arena: arena.map { UnsafePointer($0) }).string(n &- 1))
+                }
+                if checkDuplicates {
+                    if keyTop == keyCapacity {
+                        let bigger = UnsafeMutablePointer<KeyPrint>.allocate(capacity: keyCapacity &* 2)
+                        bigger.moveInitialize(from: keys, count: keyTop)
+                        keys.deallocate()
+                        keys = bigger
+                        keyCapacity &*= 2
+                    }
+                    // A key whose Bloom bit is new cannot repeat an earlier key of this object;
+                    // only the rare others are compared against the object's keys.
+                    // Objects with many keys are checked once, when they close (sorting keeps
+                    // that O(n log n)).
+                    let bit: UInt64 = 1 &<< ((print &* 0x9E37_79B9_7F4A_7C15) >> 58)
+                    let bloom = 3 &* depth &- 1
+                    if stack[bloom] & bit != 0 && keyTop &- Int(stack[bloom &- 1]) < JSONParser.pairwiseKeyLimit {
+                        sync()
+                        try checkDuplicate(KeyPrint(print: print, index: n &- 1, offset: keyOffset),
+                                           among: UnsafeBufferPointer(start: keys + Int(stack[bloom &- 1]), count: keyTop &- Int(stack[bloom &- 1])))
+                    }
+                    stack[bloom] |= bit
+                    keys[keyTop] = KeyPrint(print: print, index: n &- 1, offset: keyOffset)
+                    keyTop &+= 1
+                }
+            }
             while p < end && isSpace(base[p]) { p &+= 1 }
             guard p < end else { pos = p; throw unexpected("a value") }
             let c = base[p]
@@ -193,14 +252,16 @@ struct JSONParser: ~Copyable {
                     throw fail(.depthLimitExceeded, "nesting is deeper than the limit of \(maxDepth)")
                 }
                 if depth == stackCapacity {
-                    let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: stackCapacity * 2 + 32)
-                    bigger.moveInitialize(from: stack, count: depth)
+                    let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: 6 &* stackCapacity)
+                    bigger.moveInitialize(from: stack, count: 3 &* depth)
                     stack.deallocate()
                     stack = bigger
-                    stackCapacity *= 2
+                    stackCapacity &*= 2
                 }
                 let isObject = c == UInt8(ascii: "{")
-                stack[depth] = UInt64(n) << 32
+                stack[3 &* depth] = UInt64(n) << 32
+                stack[3 &* depth &+ 1] = UInt64(keyTop)
+                stack[3 &* depth &+ 2] = 0
                 depth &+= 1
                 inObject = isObject
                 push(TapeNode(kind: isObject ? .object : .array))
@@ -209,15 +270,11 @@ struct JSONParser: ~Copyable {
                 if p < end && base[p] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                     p &+= 1
                     depth &-= 1
-                    let index = Int(stack[depth] >> 32)
+                    let index = Int(stack[3 &* depth] >> 32)
                     out[index].a = UInt32(n)
-                    if depth > 0 { inObject = out[Int(stack[depth &- 1] >> 32)].kind == .object }
+                    if depth > 0 { inObject = out[Int(stack[3 &* depth &- 3] >> 32)].kind == .object }
                 } else {
-                    if isObject {
-                        sync()
-                        try parseKey()
-                        reload()
-                    }
+                    expectKey = isObject
                     continue parseValue
                 }
             } else if c == UInt8(ascii: "-") || c &- UInt8(ascii: "0") < 10 {
@@ -268,7 +325,7 @@ struct JSONParser: ~Copyable {
                     }
                     return
                 }
-                stack[depth &- 1] &+= 1
+                stack[3 &* depth &- 3] &+= 1
                 while p < end && isSpace(base[p]) { p &+= 1 }
                 guard p < end else {
                     pos = p
@@ -277,40 +334,26 @@ struct JSONParser: ~Copyable {
                 let d = base[p]
                 if d == UInt8(ascii: ",") {
                     p &+= 1
-                    if inObject {
-                        while p < end && isSpace(base[p]) { p &+= 1 }
-                        // Keys are almost always plain ASCII: take them without leaving the loop.
-                        if p < end && base[p] == UInt8(ascii: "\"") {
-                            let close = JSONParser.scanPlainString(base, p &+ 1, end)
-                            if close >= 0 {
-                                var q = close &+ 1
-                                while q < end && isSpace(base[q]) { q &+= 1 }
-                                if q < end && base[q] == UInt8(ascii: ":") {
-                                    push(TapeNode(kind: .string, a: UInt32(p &+ 1), b: UInt64(close &- p &- 1)))
-                                    p = q &+ 1
-                                    continue parseValue
-                                }
-                            }
-                        }
-                        sync()
-                        try parseKey()
-                        reload()
-                    }
+                    expectKey = inObject
                     continue parseValue
                 }
                 if d == (inObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                     p &+= 1
                     depth &-= 1
-                    let entry = stack[depth]
+                    let entry = stack[3 &* depth]
                     let index = Int(entry >> 32)
                     let elements = entry & 0xFFFF_FFFF
                     out[index].a = UInt32(n)
                     out[index].b = elements
-                    if inObject && checkDuplicates && elements > 1 {
-                        sync()
-                        try checkDuplicateKeys(object: index, scratch: stack + stackCapacity)
+                    if inObject {
+                        let keyBase = Int(stack[3 &* depth &+ 1])
+                        if checkDuplicates && keyTop &- keyBase > JSONParser.pairwiseKeyLimit {
+                            sync()
+                            try checkDuplicateKeys(UnsafeMutableBufferPointer(start: keys + keyBase, count: keyTop &- keyBase))
+                        }
+                        keyTop = keyBase
                     }
-                    if depth > 0 { inObject = out[Int(stack[depth &- 1] >> 32)].kind == .object }
+                    if depth > 0 { inObject = out[Int(stack[3 &* depth &- 3] >> 32)].kind == .object }
                     continue
                 }
                 pos = p
@@ -356,39 +399,45 @@ struct JSONParser: ~Copyable {
         pos &+= 1
     }
 
-    /// Rejects an object (tape entry `object`, already closed) that repeats a member name.
-    private func checkDuplicateKeys(object: Int, scratch: UnsafeMutablePointer<UInt64>) throws(JSONParseError) {
+    /// Objects with more keys than this are checked for duplicates when they close.
+    static let pairwiseKeyLimit = 64
+
+    /// Rejects an object with many keys that repeats a member name: sorting the fingerprints makes
+    /// candidates neighbours.
+    private func checkDuplicateKeys(_ keyRange: UnsafeMutableBufferPointer<KeyPrint>) throws(JSONParseError) {
+        var keys = keyRange
         let view = TapeView(nodes: nodes, input: base, arena: arena.map { UnsafePointer($0) })
-        let memberCount = Int(nodes[object].b)
-        let end = Int(nodes[object].a)
-        if memberCount <= 16 {
-            // Pairwise, on a fingerprint (length, first and last byte) first; bytes only when
-            // fingerprints agree. `scratch` holds 16 (fingerprint, key index) pairs.
-            var k = 0
-            var i = object &+ 1
-            while i < end {
-                let key = view.string(i)
-                let print = JSONParser.fingerprint(key)
-                var j = 0
-                while j < k {
-                    if scratch[2 &* j] == print && memoryEqual(view.string(Int(scratch[2 &* j &+ 1])), key) {
-                        throw duplicate(key, keyIndex: i)
-                    }
-                    j &+= 1
-                }
-                scratch[2 &* k] = print
-                scratch[2 &* k &+ 1] = UInt64(i)
-                k &+= 1
-                i = view.next(after: i &+ 1)
-            }
-            return
+        // By fingerprint, then by bytes: equal names end up next to each other.
+        keys.sort { a, b in
+            if a.print != b.print { return a.print < b.print }
+            return JSONParser.lexicographicallyPrecedes(view.string(a.index), view.string(b.index))
         }
-        var seen = Set<HashedBytes>(minimumCapacity: memberCount)
-        var i = object &+ 1
-        while i < end {
-            let key = view.string(i)
-            if !seen.insert(HashedBytes(key)).inserted { throw duplicate(key, keyIndex: i) }
-            i = view.next(after: i &+ 1)
+        var i = 1
+        while i < keys.count {
+            if keys[i].print == keys[i &- 1].print && memoryEqual(view.string(keys[i].index), view.string(keys[i &- 1].index)) {
+                let later = keys[i].index > keys[i &- 1].index ? keys[i] : keys[i &- 1]
+                throw duplicate(view.string(later.index), at: later.offset)
+            }
+            i &+= 1
+        }
+    }
+
+    static func lexicographicallyPrecedes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = min(a.count, b.count)
+        var i = 0
+        while i < n {
+            if a[i] != b[i] { return a[i] < b[i] }
+            i &+= 1
+        }
+        return a.count < b.count
+    }
+
+    /// Rejects `key` if an earlier key of the same object has the same name.
+    private func checkDuplicate(_ key: KeyPrint, among earlier: UnsafeBufferPointer<KeyPrint>) throws(JSONParseError) {
+        let view = TapeView(nodes: nodes, input: base, arena: arena.map { UnsafePointer($0) })
+        let name = view.string(key.index)
+        for other in earlier where other.print == key.print && memoryEqual(view.string(other.index), name) {
+            throw duplicate(name, at: key.offset)
         }
     }
 
@@ -400,11 +449,8 @@ struct JSONParser: ~Copyable {
         return UInt64(truncatingIfNeeded: n) << 16 | UInt64(key[0]) << 8 | UInt64(key[n &- 1])
     }
 
-    private func duplicate(_ key: UnsafeBufferPointer<UInt8>, keyIndex: Int) -> JSONParseError {
-        // Keys in the arena have no input offset; report the object's end in that case.
-        let node = nodes[keyIndex]
-        let offset = node.flags & TapeNode.inArena == 0 ? Int(node.a) - 1 : pos - 1
-        return fail(.duplicateKey, "duplicate object key \"\(String(decoding: key, as: UTF8.self))\"", at: offset)
+    private func duplicate(_ key: UnsafeBufferPointer<UInt8>, at offset: Int) -> JSONParseError {
+        fail(.duplicateKey, "duplicate object key \"\(String(decoding: key, as: UTF8.self))\"", at: offset)
     }
 
     private mutating func literal(_ word: StaticString, _ kind: TapeKind) throws(JSONParseError) {
@@ -718,6 +764,15 @@ struct JSONParser: ~Copyable {
             appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
         }
     }
+}
+
+/// A member name's fingerprint and tape index, for duplicate detection.
+struct KeyPrint {
+    var print: UInt64
+    /// Tape index of the key.
+    var index: Int
+    /// Input offset of the key's opening quote, for the error message.
+    var offset: Int
 }
 
 /// Byte-wise equality of two buffers.

@@ -72,6 +72,9 @@ struct ECMARegex: Sendable {
         }
     }
 
+    /// The DFA, unretained, for callers that keep this regex alive and call `test` on a hot path.
+    var unmanagedDFA: Unmanaged<RegexDFA>? { dfa }
+
     var engine: Engine {
         switch matcher {
         case .dfa: return .dfa

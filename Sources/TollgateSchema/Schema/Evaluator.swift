@@ -131,6 +131,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     let enumRecords: UnsafeMutablePointer<EnumRecord>
     let dependentRecords: UnsafeMutablePointer<DependentSchemasRecord>
     let regexes: UnsafeMutablePointer<ECMARegex>
+    let regexDFAs: UnsafeMutablePointer<Unmanaged<RegexDFA>?>
     let numbers: UnsafeMutablePointer<JSONNumber>
     let values: UnsafeMutablePointer<JSONValue>
     let usesDynamicScope: Bool
@@ -153,6 +154,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         self.enumRecords = program.enumRecords
         self.dependentRecords = program.dependentRecords
         self.regexes = program.regexes
+        self.regexDFAs = program.regexDFAs
         self.numbers = program.numbers
         self.values = program.values
         self.usesDynamicScope = program.usesDynamicScope
@@ -405,7 +407,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
         case .pattern(let r):
             guard kind == .string else { return true }
-            switch regexes[Int(r)].test(view.string(instance)) {
+            switch testRegex(r, view.string(instance)) {
             case .match: return true
             case .noMatch:
                 report(nodeIndex, .keyword("pattern"), "\(show(instance)) does not match the pattern \(JSONValue.shortText(.string(regexes[Int(r)].pattern)))")
@@ -701,6 +703,15 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
     // MARK: Keyword helpers
 
+    /// Runs regex `r`; DFA patterns are called without reference counting.
+    @inline(__always)
+    func testRegex(_ r: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> ECMARegex.Outcome {
+        if let dfa = regexDFAs[Int(r)] {
+            return dfa._withUnsafeGuaranteedRef { $0.test(bytes) }
+        }
+        return regexes[Int(r)].test(bytes)
+    }
+
     /// Records an error at `keyword/name` where `name` is not in the names table.
     func reportNamed(_ node: Int32, _ keyword: String, _ name: String, _ message: String) {
         guard Mode.collectsErrors, let log else { return }
@@ -798,7 +809,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             var p = 0
             while p < Int(m.patternCount) {
                 let entry = m.patterns[p]
-                switch regexes[Int(entry.regex)].test(key) {
+                switch testRegex(entry.regex, key) {
                 case .match:
                     matched = true
                     if !descend(entry.node, value, nil, .named("patternProperties", entry.name), .key(key)) {

@@ -23,6 +23,8 @@ final class SchemaProgram: @unchecked Sendable {
     let enumRecords: UnsafeMutablePointer<EnumRecord>
     let dependentRecords: UnsafeMutablePointer<DependentSchemasRecord>
     let regexes: UnsafeMutablePointer<ECMARegex>
+    /// Per regex, its DFA unretained (`regexes` keeps it alive), or nil when it runs another matcher.
+    let regexDFAs: UnsafeMutablePointer<Unmanaged<RegexDFA>?>
     let numbers: UnsafeMutablePointer<JSONNumber>
     let values: UnsafeMutablePointer<JSONValue>
     /// Property names and pattern sources, for error paths.
@@ -167,6 +169,7 @@ final class SchemaProgram: @unchecked Sendable {
         self.enumRecords = memory.store(enums)
         self.dependentRecords = memory.store(dependents)
         self.regexes = memory.store(regexes)
+        self.regexDFAs = memory.store(regexes.map(\.unmanagedDFA))
         self.numbers = memory.store(numbers)
         self.values = memory.store(values)
         self.names = names
