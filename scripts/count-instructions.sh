@@ -5,7 +5,7 @@
 set -euo pipefail
 bin=$1 schema=$2 corpus=$3 mode=${4:-raw}
 case $mode in
-  raw|parse) fn='$s14TollgateSchema10JSONSchemaV7isValid4jsonSbSW_tAA14JSONParseErrorVYKF' ;;
+  raw|parse) fn='$s14TollgateSchema10JSONSchemaV9ValidatorC7isValid4jsonSbSW_tAA14JSONParseErrorVYKF' ;;
   parsed) fn='$s14TollgateSchema10JSONSchemaV7isValidySbAA12JSONDocumentVF' ;;
 esac
 out=$(mktemp)

@@ -10,42 +10,68 @@ struct JSONParser: ~Copyable {
     private let end: Int
     private var pos: Int = 0
     private let limits: JSONParseLimits
-    /// The tape being built; handed to a `JSONTape` on success, freed by `parse` on failure.
+    /// The tape being built, in `buffers`' memory.
     private var nodes: UnsafeMutablePointer<TapeNode>
     private var count = 0
     private var capacity: Int
     private var arena: UnsafeMutablePointer<UInt8>?
     private var arenaCount = 0
     private var arenaCapacity = 0
+    private var stack: UnsafeMutablePointer<UInt64>
+    private var stackCapacity: Int
+    private var keys: UnsafeMutablePointer<KeyPrint>
+    private var keyCapacity: Int
 
-
-    /// Parses `input` into a tape.
+    /// Parses `input` into a tape of its own.
     static func parse(_ input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits = .default) throws(JSONParseError) -> JSONTape {
+        // Small documents rarely need more than one entry per 6 bytes; the tape grows when they do.
+        var buffers = ParseBuffers(nodeCapacity: input.count / 6 + 8)
+        let (count, _) = try parse(input, limits: limits, into: &buffers)
+        return buffers.takeTape(count: count)
+    }
+
+    /// Parses `input` into `buffers`, growing them as needed, and returns the number of tape
+    /// entries and arena bytes used. The tape is valid until the buffers are used again.
+    static func parse(_ input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits,
+                      into buffers: inout ParseBuffers) throws(JSONParseError) -> (count: Int, arenaCount: Int)
+    {
         if input.count > limits.maxBytes {
             throw JSONParseError(code: .sizeLimitExceeded,
                                  message: "document is \(input.count) bytes, more than the limit of \(limits.maxBytes) bytes",
                                  offset: limits.maxBytes, line: 0, column: 0)
         }
-        // Small documents rarely need more than one entry per 6 bytes; the tape grows when they do.
-        var parser = JSONParser(input: input, limits: limits, capacity: input.count / 6 + 8)
-        do {
-            try parser.run()
-        } catch {
-            parser.nodes.deallocate()
-            parser.arena?.deallocate()
-            throw error
-        }
-        return JSONTape(nodes: parser.nodes, count: parser.count, arena: parser.arena)
+        var parser = JSONParser(input: input, limits: limits, buffers: buffers)
+        defer { parser.store(into: &buffers) }
+        try parser.run()
+        return (parser.count, parser.arenaCount)
     }
 
-    private init(input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits, capacity: Int) {
+    private init(input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits, buffers: borrowing ParseBuffers) {
         self.input = input
         // An empty buffer may have no base address; point at a valid dummy byte instead.
         self.base = input.baseAddress.map { UnsafePointer($0) } ?? emptyInputBase
         self.end = input.count
         self.limits = limits
-        self.capacity = max(capacity, 4)
-        self.nodes = .allocate(capacity: self.capacity)
+        self.nodes = buffers.nodes
+        self.capacity = buffers.nodeCapacity
+        self.arena = buffers.arena
+        self.arenaCapacity = buffers.arenaCapacity
+        self.stack = buffers.stack
+        self.stackCapacity = buffers.stackCapacity
+        self.keys = buffers.keys
+        self.keyCapacity = buffers.keyCapacity
+    }
+
+    /// Hands the (possibly grown) buffers back to their owner.
+    private func store(into buffers: inout ParseBuffers) {
+        buffers.nodes = nodes
+        buffers.nodeCapacity = capacity
+        buffers.arena = arena
+        buffers.arenaCapacity = arenaCapacity
+        buffers.stack = stack
+        buffers.stackCapacity = stackCapacity
+        buffers.keys = keys
+        buffers.keyCapacity = keyCapacity
     }
 
     // MARK: Tape and arena
@@ -165,13 +191,19 @@ struct JSONParser: ~Copyable {
         // Open containers, innermost last, three words each: tape index in the high 32 bits and
         // element count in the low 32 of the first; for objects, where their keys start in `keys`
         // and a 64-bit Bloom filter of their key fingerprints.
-        var stackCapacity = min(max(maxDepth, 1), 64)
-        var stack = UnsafeMutablePointer<UInt64>.allocate(capacity: 3 &* stackCapacity)
-        defer { stack.deallocate() }
+        var stackCapacity = self.stackCapacity
+        var stack = self.stack
+        defer {
+            self.stack = stack
+            self.stackCapacity = stackCapacity
+        }
         // Fingerprints of the keys of open objects, for duplicate detection at each object's end.
-        var keyCapacity = 64
-        var keys = UnsafeMutablePointer<KeyPrint>.allocate(capacity: keyCapacity)
-        defer { keys.deallocate() }
+        var keyCapacity = self.keyCapacity
+        var keys = self.keys
+        defer {
+            self.keys = keys
+            self.keyCapacity = keyCapacity
+        }
         var keyTop = 0
         var depth = 0
         var inObject = false
@@ -763,6 +795,44 @@ struct JSONParser: ~Copyable {
             appendToArena(byte: UInt8(0x80 | ((scalar >> 6) & 0x3F)))
             appendToArena(byte: UInt8(0x80 | (scalar & 0x3F)))
         }
+    }
+}
+
+/// The memory a parse works in: the tape, the arena of unescaped strings, the container stack and
+/// the key fingerprints. A one-off parse hands tape and arena to a `JSONTape`; a
+/// `JSONSchema.Validator` keeps one set and reuses it, so steady-state parsing allocates nothing.
+struct ParseBuffers: ~Copyable {
+    var nodes: UnsafeMutablePointer<TapeNode>
+    var nodeCapacity: Int
+    var arena: UnsafeMutablePointer<UInt8>?
+    var arenaCapacity = 0
+    /// Three words per open container.
+    var stack: UnsafeMutablePointer<UInt64>
+    var stackCapacity = 64
+    var keys: UnsafeMutablePointer<KeyPrint>
+    var keyCapacity = 64
+
+    init(nodeCapacity: Int) {
+        self.nodeCapacity = max(nodeCapacity, 4)
+        nodes = .allocate(capacity: self.nodeCapacity)
+        stack = .allocate(capacity: 3 * 64)
+        keys = .allocate(capacity: 64)
+    }
+
+    /// Moves tape and arena into a `JSONTape` and frees the rest.
+    consuming func takeTape(count: Int) -> JSONTape {
+        let tape = JSONTape(nodes: nodes, count: count, arena: arena)
+        stack.deallocate()
+        keys.deallocate()
+        discard self
+        return tape
+    }
+
+    deinit {
+        nodes.deallocate()
+        arena?.deallocate()
+        stack.deallocate()
+        keys.deallocate()
     }
 }
 

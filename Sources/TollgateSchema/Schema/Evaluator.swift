@@ -283,8 +283,9 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             var valid = true
             var k = Int(node.opStart)
             let end = k &+ Int(node.opCount)
+            let kind = view[instance].kind
             while k < end {
-                if !evaluateOp(k, nodeIndex, instance, nil) {
+                if !evaluateLeafOp(k, nodeIndex, instance, kind) {
                     valid = false
                     if !continuesAfterFailure { return false }
                 }
@@ -321,6 +322,51 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             parentAnnotations.merge(annotations)
         }
         return valid
+    }
+
+    /// The checks a leaf node holds, with the common ones inline; the rest go through `evaluateOp`.
+    @inline(__always)
+    mutating func evaluateLeafOp(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ kind: TapeKind) -> Bool {
+        switch ops[k] {
+        case .type(let types, let lexicalIntegers):
+            // The common answers without a call: the instance's kind maps straight to a type bit.
+            switch kind {
+            case .string: if types.contains(.string) { return true }
+            case .object: if types.contains(.object) { return true }
+            case .array: if types.contains(.array) { return true }
+            case .int: if types.contains(.integer) || types.contains(.number) { return true }
+            default: break
+            }
+            return checkType(types, lexicalIntegers, nodeIndex, instance)
+        case .pattern(let r):
+            guard kind == .string else { return true }
+            if testRegex(r, view.string(instance)) == .match { return true }
+            return evaluateOp(k, nodeIndex, instance, nil)
+        case .format(let format):
+            guard kind == .string else { return true }
+            if format.isValid(view.string(instance)) { return true }
+            return evaluateOp(k, nodeIndex, instance, nil)
+        case .minLength(let n):
+            guard kind == .string else { return true }
+            if Int(view[instance].b) >= n && (view[instance].flags & TapeNode.nonASCII == 0 || view.scalarCount(instance) >= n) {
+                return true
+            }
+            return evaluateOp(k, nodeIndex, instance, nil)
+        case .maxLength(let n):
+            guard kind == .string else { return true }
+            if Int(view[instance].b) <= n { return true }
+            return evaluateOp(k, nodeIndex, instance, nil)
+        case .bound(let boundKind, _, let threshold, let always):
+            guard kind == .int, always < 0 else { return evaluateOp(k, nodeIndex, instance, nil) }
+            let x = Int64(bitPattern: view[instance].b)
+            if boundKind == .minimum || boundKind == .exclusiveMinimum ? x >= threshold : x <= threshold { return true }
+            return evaluateOp(k, nodeIndex, instance, nil)
+        case .enumeration(let e):
+            if kind == .string && enumRecords[Int(e)].strings.index(of: view.string(instance)) != nil { return true }
+            return evaluateOp(k, nodeIndex, instance, nil)
+        default:
+            return evaluateOp(k, nodeIndex, instance, nil)
+        }
     }
 
     @inline(__always)
@@ -791,6 +837,8 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             var found: Int? = nil
             if guess < m.names.count && m.names.entryEquals(guess, key) {
                 found = guess
+            } else if guess &+ 1 < m.names.count && m.names.entryEquals(guess &+ 1, key) {
+                found = guess &+ 1   // an optional member was left out
             } else {
                 found = m.names.index(of: key)
             }
@@ -800,7 +848,17 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
                 let node = m.propertyNodes[e]
                 if node >= 0 {
                     matched = true
-                    if !descend(node, value, nil, .named("properties", m.nameBase &+ Int32(e)), .key(key)) {
+                    if !Mode.collectsErrors && nodes[Int(node)].isLeaf {
+                        // Most property schemas are leaves: check them here, without a call.
+                        let leaf = nodes[Int(node)]
+                        var k = Int(leaf.opStart)
+                        let end = k &+ Int(leaf.opCount)
+                        let kind = view[value].kind
+                        while k < end {
+                            if !evaluateLeafOp(k, node, value, kind) { return false }
+                            k &+= 1
+                        }
+                    } else if !descend(node, value, nil, .named("properties", m.nameBase &+ Int32(e)), .key(key)) {
                         ok = false
                         if !continuesAfterFailure { return false }
                     }
