@@ -150,7 +150,7 @@ final class SchemaProgram: @unchecked Sendable {
         // Leaves and `$ref` forwarding (only where the dynamic scope cannot observe the skipped node).
         for i in records.indices {
             let node = nodes[i]
-            records[i].isLeaf = !node.collectsAnnotations && node.keywords.allSatisfy(\.isLeafCheck)
+            records[i].isLeaf = node.constant == nil && !node.collectsAnnotations && node.keywords.allSatisfy(\.isLeafCheck)
             guard !usesDynamicScope, !node.collectsAnnotations, node.keywords.count == 1,
                   case .ref(var target) = node.keywords[0] else { continue }
             var hops = 0
