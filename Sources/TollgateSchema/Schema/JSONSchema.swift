@@ -11,14 +11,22 @@ public struct JSONSchemaOptions: Sendable, Hashable {
     /// rather than risking the thread's stack, e.g. for a `$ref` cycle that never consumes the
     /// instance. Default: 512.
     public var maxEvaluationDepth: Int
+    /// Stack one evaluation may use before the instance is invalid ("too deep") rather than the
+    /// thread crashing. An optimized build uses about 1.5 KiB per level of a recursive schema, so
+    /// the default covers the default 128 levels of document nesting. Keep it well below the
+    /// smallest thread stack you validate on (8 MiB for Swift concurrency and Dispatch threads on
+    /// Linux; 512 KiB for secondary threads on Apple platforms). Default: 256 KiB.
+    public var maxEvaluationStackBytes: Int
 
     public init(defaultDraft: JSONSchemaDraft = .default, formatAssertion: Bool = false,
-                parseLimits: JSONParseLimits = .default, maxEvaluationDepth: Int = 512)
+                parseLimits: JSONParseLimits = .default, maxEvaluationDepth: Int = 512,
+                maxEvaluationStackBytes: Int = 256 * 1024)
     {
         self.defaultDraft = defaultDraft
         self.formatAssertion = formatAssertion
         self.parseLimits = parseLimits
         self.maxEvaluationDepth = maxEvaluationDepth
+        self.maxEvaluationStackBytes = maxEvaluationStackBytes
     }
 }
 

@@ -12,6 +12,8 @@ final class SchemaProgram: @unchecked Sendable {
     let usesDynamicScope: Bool
     /// Evaluation depth at which a result is "invalid: recursion too deep" rather than a stack overflow.
     let maxEvaluationDepth: Int
+    /// Stack an evaluation may use before its result is "invalid: too deep".
+    let maxEvaluationStackBytes: Int
 
     // The plain-data tables the evaluator runs on (see ExecutableProgram.swift).
     let memory = ProgramMemory()
@@ -30,12 +32,14 @@ final class SchemaProgram: @unchecked Sendable {
     /// Property names and pattern sources, for error paths.
     let names: [String]
 
-    init(nodes: [SchemaNode], root: Int, resources: [SchemaResourceInfo], usesDynamicScope: Bool, maxEvaluationDepth: Int) {
+    init(nodes: [SchemaNode], root: Int, resources: [SchemaResourceInfo], usesDynamicScope: Bool, maxEvaluationDepth: Int,
+         maxEvaluationStackBytes: Int) {
         self.nodes = nodes
         self.root = root
         self.resources = resources
         self.usesDynamicScope = usesDynamicScope
         self.maxEvaluationDepth = maxEvaluationDepth
+        self.maxEvaluationStackBytes = maxEvaluationStackBytes
 
         var records: [NodeRecord] = []
         var ops: [Op] = []
