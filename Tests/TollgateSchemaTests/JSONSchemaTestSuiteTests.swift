@@ -71,6 +71,7 @@ struct JSONSchemaTestSuiteTests {
                 failures.append((description, "\(file.testDescription) | \(description): schema did not compile: \(error)\nschema: \(schemaValue)"))
                 continue
             }
+            let validator = schema.makeValidator()
             for testIndex in document.memberIndex(caseIndex, "tests").map(document.elementIndices) ?? [] {
                 let testDescription = document.memberIndex(testIndex, "description").map { document.value(at: $0).stringValue ?? "?" } ?? "?"
                 guard let dataIndex = document.memberIndex(testIndex, "data") else { continue }
@@ -81,6 +82,9 @@ struct JSONSchemaTestSuiteTests {
                 let data = document.value(at: dataIndex)
                 if verdict != expected {
                     failures.append((key, "\(file.testDescription) | \(description) | \(testDescription): expected \(expected ? "valid" : "invalid"), got \(verdict ? "valid" : "invalid")\nschema: \(schemaValue)\ndata: \(data)\nerrors: \(result.errors)"))
+                } else if let fromBytes = try? validator.isValid(json: Array(data.serialized().utf8)),
+                          fromBytes != (try? schema.isValid(json: Array(data.serialized().utf8))) {
+                    failures.append((key, "\(file.testDescription) | \(description) | \(testDescription): the reusable validator and the one-shot path disagree"))
                 } else if result.isValid != verdict || result.isValid != result.errors.isEmpty {
                     failures.append((key, "\(file.testDescription) | \(description) | \(testDescription): verdict \(verdict) but the error-collecting evaluation said \(result.isValid) with \(result.errors.count) errors"))
                 }

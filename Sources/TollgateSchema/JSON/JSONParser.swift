@@ -10,46 +10,68 @@ struct JSONParser: ~Copyable {
     private let end: Int
     private var pos: Int = 0
     private let limits: JSONParseLimits
-    /// Owns the memory (and frees it if parsing throws); the hot fields below mirror it, so the
-    /// parser's inner loops touch only its own stored properties.
-    private let tape: JSONTape
+    /// The tape being built, in `buffers`' memory.
     private var nodes: UnsafeMutablePointer<TapeNode>
     private var count = 0
     private var capacity: Int
     private var arena: UnsafeMutablePointer<UInt8>?
     private var arenaCount = 0
     private var arenaCapacity = 0
+    private var stack: UnsafeMutablePointer<UInt64>
+    private var stackCapacity: Int
+    private var keys: UnsafeMutablePointer<KeyPrint>
+    private var keyCapacity: Int
 
-    /// Open containers: tape index of the container entry and its element count.
-    private var stack: [(index: Int, count: Int)] = []
-    /// Tape indices of the keys of open objects, for duplicate detection.
-    private var keys: [Int32] = []
-    private var keyStarts: [Int] = []
-
-    /// Parses `input` into a tape.
+    /// Parses `input` into a tape of its own.
     static func parse(_ input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits = .default) throws(JSONParseError) -> JSONTape {
+        // Small documents rarely need more than one entry per 6 bytes; the tape grows when they do.
+        var buffers = ParseBuffers(nodeCapacity: input.count / 6 + 8)
+        let (count, _) = try parse(input, limits: limits, into: &buffers)
+        return buffers.takeTape(count: count)
+    }
+
+    /// Parses `input` into `buffers`, growing them as needed, and returns the number of tape
+    /// entries and arena bytes used. The tape is valid until the buffers are used again.
+    static func parse(_ input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits,
+                      into buffers: inout ParseBuffers) throws(JSONParseError) -> (count: Int, arenaCount: Int)
+    {
         if input.count > limits.maxBytes {
             throw JSONParseError(code: .sizeLimitExceeded,
                                  message: "document is \(input.count) bytes, more than the limit of \(limits.maxBytes) bytes",
                                  offset: limits.maxBytes, line: 0, column: 0)
         }
-        // Small documents rarely need more than one entry per 6 bytes; the tape grows when they do.
-        var parser = JSONParser(input: input, limits: limits, capacity: input.count / 6 + 8)
+        var parser = JSONParser(input: input, limits: limits, buffers: buffers)
+        defer { parser.store(into: &buffers) }
         try parser.run()
-        parser.tape.count = parser.count
-        parser.tape.arenaCount = parser.arenaCount
-        return parser.tape
+        return (parser.count, parser.arenaCount)
     }
 
-    private init(input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits, capacity: Int) {
+    private init(input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits, buffers: borrowing ParseBuffers) {
         self.input = input
         // An empty buffer may have no base address; point at a valid dummy byte instead.
         self.base = input.baseAddress.map { UnsafePointer($0) } ?? emptyInputBase
         self.end = input.count
         self.limits = limits
-        self.tape = JSONTape(capacity: capacity)
-        self.nodes = tape.nodes
-        self.capacity = tape.capacity
+        self.nodes = buffers.nodes
+        self.capacity = buffers.nodeCapacity
+        self.arena = buffers.arena
+        self.arenaCapacity = buffers.arenaCapacity
+        self.stack = buffers.stack
+        self.stackCapacity = buffers.stackCapacity
+        self.keys = buffers.keys
+        self.keyCapacity = buffers.keyCapacity
+    }
+
+    /// Hands the (possibly grown) buffers back to their owner.
+    private func store(into buffers: inout ParseBuffers) {
+        buffers.nodes = nodes
+        buffers.nodeCapacity = capacity
+        buffers.arena = arena
+        buffers.arenaCapacity = arenaCapacity
+        buffers.stack = stack
+        buffers.stackCapacity = stackCapacity
+        buffers.keys = keys
+        buffers.keyCapacity = keyCapacity
     }
 
     // MARK: Tape and arena
@@ -69,8 +91,6 @@ struct JSONParser: ~Copyable {
         nodes.deallocate()
         nodes = newNodes
         capacity = newCapacity
-        tape.nodes = newNodes
-        tape.capacity = newCapacity
     }
 
     /// Appends bytes to the arena, returning their offset there.
@@ -102,8 +122,6 @@ struct JSONParser: ~Copyable {
         }
         arena = newArena
         arenaCapacity = newCapacity
-        tape.arena = newArena
-        tape.arenaCapacity = newCapacity
     }
 
     // MARK: Errors
@@ -137,104 +155,267 @@ struct JSONParser: ~Copyable {
         }
     }
 
+    /// The parse loop. Position, tape and stack live in locals so they stay in registers; slow
+    /// paths (escaped or non-ASCII strings, errors) sync them back to `self` first.
     private mutating func run() throws(JSONParseError) {
         skipWhitespace()
         if pos >= end {
             throw fail(.emptyInput, end == 0 ? "empty input, expected a JSON value" : "input holds only whitespace, expected a JSON value")
         }
+        let base = self.base
+        let end = self.end
+        let maxDepth = limits.maxDepth
+        let checkDuplicates = !limits.allowsDuplicateKeys
+        var p = pos
+        // The tape in locals; `sync()` before any call that uses `self`'s copy, `reload()` after.
+        var n = count
+        var out = nodes
+        var cap = capacity
+        @inline(__always) func push(_ node: TapeNode) {
+            if n == cap {
+                count = n
+                grow()
+                out = nodes
+                cap = capacity
+            }
+            (out + n).initialize(to: node)
+            n &+= 1
+        }
+        @inline(__always) func sync() { count = n; pos = p }
+        @inline(__always) func reload() {
+            n = count
+            out = nodes
+            cap = capacity
+            p = pos
+        }
+        // Open containers, innermost last, three words each: tape index in the high 32 bits and
+        // element count in the low 32 of the first; for objects, where their keys start in `keys`
+        // and a 64-bit Bloom filter of their key fingerprints.
+        var stackCapacity = self.stackCapacity
+        var stack = self.stack
+        defer {
+            self.stack = stack
+            self.stackCapacity = stackCapacity
+        }
+        // Fingerprints of the keys of open objects, for duplicate detection at each object's end.
+        var keyCapacity = self.keyCapacity
+        var keys = self.keys
+        defer {
+            self.keys = keys
+            self.keyCapacity = keyCapacity
+        }
+        var keyTop = 0
+        var depth = 0
+        var inObject = false
+        var expectKey = false
+
+        // Space, \t, \n, \r as a bit mask over byte values 0...32.
+        @inline(__always) func isSpace(_ c: UInt8) -> Bool { c <= 0x20 && (UInt64(0x1_0000_2600) >> UInt64(c)) & 1 != 0 }
+
         parseValue: while true {
-            skipWhitespace()
-            guard pos < end else { throw unexpected("a value") }
-            let c = base[pos]
-            switch c {
-            case UInt8(ascii: "{"):
-                try open(.object)
-                skipWhitespace()
-                if pos < end && base[pos] == UInt8(ascii: "}") {
-                    pos &+= 1
-                    try close()
-                } else {
+            if expectKey {
+                expectKey = false
+                while p < end && isSpace(base[p]) { p &+= 1 }
+                var print: UInt64 = 0
+                var keyParsed = false
+                let keyOffset = p
+                // Keys are almost always plain ASCII: take them without leaving the loop.
+                if p < end && base[p] == UInt8(ascii: "\"") {
+                    let close = JSONParser.scanPlainString(base, p &+ 1, end)
+                    if close >= 0 {
+                        var q = close &+ 1
+                        while q < end && isSpace(base[q]) { q &+= 1 }
+                        if q < end && base[q] == UInt8(ascii: ":") {
+                            let length = close &- p &- 1
+                            push(TapeNode(kind: .string, a: UInt32(p &+ 1), b: UInt64(length)))
+                            print = length == 0 ? 0
+                                : UInt64(truncatingIfNeeded: length) << 16 | UInt64(base[p &+ 1]) << 8 | UInt64(base[close &- 1])
+                            p = q &+ 1
+                            keyParsed = true
+                        }
+                    }
+                }
+                if !keyParsed {
+                    sync()
                     try parseKey()
-                    continue parseValue
+                    reload()
+                    print = JSONParser.fingerprint(TapeView(nodes: out, input: base, arena: arena.map { UnsafePointer($0) }).string(n &- 1))
                 }
-            case UInt8(ascii: "["):
-                try open(.array)
-                skipWhitespace()
-                if pos < end && base[pos] == UInt8(ascii: "]") {
-                    pos &+= 1
-                    try close()
+                if checkDuplicates {
+                    if keyTop == keyCapacity {
+                        let bigger = UnsafeMutablePointer<KeyPrint>.allocate(capacity: keyCapacity &* 2)
+                        bigger.moveInitialize(from: keys, count: keyTop)
+                        keys.deallocate()
+                        keys = bigger
+                        keyCapacity &*= 2
+                    }
+                    // A key whose Bloom bit is new cannot repeat an earlier key of this object;
+                    // only the rare others are compared against the object's keys.
+                    // Objects with many keys are checked once, when they close (sorting keeps
+                    // that O(n log n)).
+                    let bit: UInt64 = 1 &<< ((print &* 0x9E37_79B9_7F4A_7C15) >> 58)
+                    let bloom = 3 &* depth &- 1
+                    if stack[bloom] & bit != 0 && keyTop &- Int(stack[bloom &- 1]) < JSONParser.pairwiseKeyLimit {
+                        sync()
+                        try checkDuplicate(KeyPrint(print: print, index: n &- 1, offset: keyOffset),
+                                           among: UnsafeBufferPointer(start: keys + Int(stack[bloom &- 1]), count: keyTop &- Int(stack[bloom &- 1])))
+                    }
+                    stack[bloom] |= bit
+                    keys[keyTop] = KeyPrint(print: print, index: n &- 1, offset: keyOffset)
+                    keyTop &+= 1
+                }
+            }
+            while p < end && isSpace(base[p]) { p &+= 1 }
+            guard p < end else { pos = p; throw unexpected("a value") }
+            let c = base[p]
+            if c == UInt8(ascii: "\"") {
+                let close = JSONParser.scanPlainString(base, p &+ 1, end)
+                if close >= 0 {
+                    push(TapeNode(kind: .string, a: UInt32(p &+ 1), b: UInt64(close &- p &- 1)))
+                    p = close &+ 1
                 } else {
+                    sync()
+                    try parseString()
+                    reload()
+                }
+            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                if depth >= maxDepth {
+                    pos = p
+                    throw fail(.depthLimitExceeded, "nesting is deeper than the limit of \(maxDepth)")
+                }
+                if depth == stackCapacity {
+                    let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: 6 &* stackCapacity)
+                    bigger.moveInitialize(from: stack, count: 3 &* depth)
+                    stack.deallocate()
+                    stack = bigger
+                    stackCapacity &*= 2
+                }
+                let isObject = c == UInt8(ascii: "{")
+                stack[3 &* depth] = UInt64(n) << 32
+                stack[3 &* depth &+ 1] = UInt64(keyTop)
+                stack[3 &* depth &+ 2] = 0
+                depth &+= 1
+                inObject = isObject
+                push(TapeNode(kind: isObject ? .object : .array))
+                p &+= 1
+                while p < end && isSpace(base[p]) { p &+= 1 }
+                if p < end && base[p] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    p &+= 1
+                    depth &-= 1
+                    let index = Int(stack[3 &* depth] >> 32)
+                    out[index].a = UInt32(n)
+                    if depth > 0 { inObject = out[Int(stack[3 &* depth &- 3] >> 32)].kind == .object }
+                } else {
+                    expectKey = isObject
                     continue parseValue
                 }
-            case UInt8(ascii: "\""):
-                try parseString()
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                try parseNumber()
-            case UInt8(ascii: "t"):
+            } else if c == UInt8(ascii: "-") || c &- UInt8(ascii: "0") < 10 {
+                // Integers of up to 18 digits inline; everything else through `parseNumber`.
+                var q = c == UInt8(ascii: "-") ? p &+ 1 : p
+                let digitsStart = q
+                var value: Int64 = 0
+                while q < end {
+                    let d = base[q] &- UInt8(ascii: "0")
+                    if d >= 10 || q &- digitsStart >= 18 { break }
+                    value = value &* 10 &+ Int64(d)
+                    q &+= 1
+                }
+                let digits = q &- digitsStart
+                if digits > 0 && (digits == 1 || base[digitsStart] != UInt8(ascii: "0"))
+                    && (q >= end || (base[q] &- UInt8(ascii: "0") >= 10 && base[q] != UInt8(ascii: ".") && base[q] | 0x20 != UInt8(ascii: "e")))
+                {
+                    push(TapeNode(kind: .int, b: UInt64(bitPattern: c == UInt8(ascii: "-") ? -value : value)))
+                    p = q
+                } else {
+                    sync()
+                    try parseNumber()
+                    reload()
+                }
+            } else if c == UInt8(ascii: "t") {
+                sync()
                 try literal("true", .trueValue)
-            case UInt8(ascii: "f"):
+                reload()
+            } else if c == UInt8(ascii: "f") {
+                sync()
                 try literal("false", .falseValue)
-            case UInt8(ascii: "n"):
+                reload()
+            } else if c == UInt8(ascii: "n") {
+                sync()
                 try literal("null", .null)
-            default:
+                reload()
+            } else {
+                pos = p
                 throw unexpected("a value")
             }
             // After a value: continue the innermost container, or finish.
             while true {
-                guard let top = stack.last else {
-                    skipWhitespace()
-                    if pos < end {
-                        throw fail(.trailingContent, "unexpected \(describeByte(at: pos)) after the JSON value")
+                if depth == 0 {
+                    while p < end && isSpace(base[p]) { p &+= 1 }
+                    sync()
+                    if p < end {
+                        throw fail(.trailingContent, "unexpected \(describeByte(at: p)) after the JSON value")
                     }
                     return
                 }
-                stack[stack.count &- 1].count = top.count &+ 1
-                skipWhitespace()
-                guard pos < end else {
-                    throw unexpected(nodes[top.index].kind == .object ? "',' or '}'" : "',' or ']'")
+                stack[3 &* depth &- 3] &+= 1
+                while p < end && isSpace(base[p]) { p &+= 1 }
+                guard p < end else {
+                    pos = p
+                    throw unexpected(inObject ? "',' or '}'" : "',' or ']'")
                 }
-                let d = base[pos]
-                let isObject = nodes[top.index].kind == .object
+                let d = base[p]
                 if d == UInt8(ascii: ",") {
-                    pos &+= 1
-                    if isObject {
-                        skipWhitespace()
-                        try parseKey()
-                    }
+                    p &+= 1
+                    expectKey = inObject
                     continue parseValue
                 }
-                if isObject ? d == UInt8(ascii: "}") : d == UInt8(ascii: "]") {
-                    pos &+= 1
-                    try close()
+                if d == (inObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    p &+= 1
+                    depth &-= 1
+                    let entry = stack[3 &* depth]
+                    let index = Int(entry >> 32)
+                    let elements = entry & 0xFFFF_FFFF
+                    out[index].a = UInt32(n)
+                    out[index].b = elements
+                    if inObject {
+                        let keyBase = Int(stack[3 &* depth &+ 1])
+                        if checkDuplicates && keyTop &- keyBase > JSONParser.pairwiseKeyLimit {
+                            sync()
+                            try checkDuplicateKeys(UnsafeMutableBufferPointer(start: keys + keyBase, count: keyTop &- keyBase))
+                        }
+                        keyTop = keyBase
+                    }
+                    if depth > 0 { inObject = out[Int(stack[3 &* depth &- 3] >> 32)].kind == .object }
                     continue
                 }
-                throw unexpected(isObject ? "',' or '}' after an object member" : "',' or ']' after an array element")
+                pos = p
+                throw unexpected(inObject ? "',' or '}' after an object member" : "',' or ']' after an array element")
             }
         }
     }
 
-    private mutating func open(_ kind: TapeKind) throws(JSONParseError) {
-        if stack.count >= limits.maxDepth {
-            throw fail(.depthLimitExceeded, "nesting is deeper than the limit of \(limits.maxDepth)")
-        }
-        stack.append((count, 0))
-        if kind == .object { keyStarts.append(keys.count) }
-        append(TapeNode(kind: kind))
-        pos &+= 1
-    }
-
-    private mutating func close() throws(JSONParseError) {
-        let top = stack.removeLast()
-        let node = nodes + top.index
-        node.pointee.a = UInt32(count)
-        node.pointee.b = UInt64(top.count)
-        if node.pointee.kind == .object {
-            let start = keyStarts.removeLast()
-            if !limits.allowsDuplicateKeys && keys.count - start > 1 {
-                try checkDuplicateKeys(from: start)
+    /// Scans a string body that starts at `start` (just after the opening quote) and needs no
+    /// decoding: returns the index of the closing quote, or -1 when the string has an escape, a
+    /// control character or non-ASCII bytes, or is unterminated (the slow path handles those).
+    @inline(__always)
+    static func scanPlainString(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var p = start
+        while p &+ 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+            let m = specialMask(word)
+            if m != 0 {
+                p &+= m.trailingZeroBitCount >> 3
+                return base[p] == UInt8(ascii: "\"") ? p : -1
             }
-            keys.removeSubrange(start...)
+            p &+= 8
         }
+        while p < end {
+            let c = base[p]
+            if c == UInt8(ascii: "\"") { return p }
+            if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { return -1 }
+            p &+= 1
+        }
+        return -1
     }
 
     /// Parses `"name"` and the `:` after it.
@@ -242,7 +423,6 @@ struct JSONParser: ~Copyable {
         guard pos < end, base[pos] == UInt8(ascii: "\"") else {
             throw unexpected("a string key")
         }
-        keys.append(Int32(count))
         try parseString()
         skipWhitespace()
         guard pos < end, base[pos] == UInt8(ascii: ":") else {
@@ -251,35 +431,58 @@ struct JSONParser: ~Copyable {
         pos &+= 1
     }
 
-    private func checkDuplicateKeys(from start: Int) throws(JSONParseError) {
+    /// Objects with more keys than this are checked for duplicates when they close.
+    static let pairwiseKeyLimit = 64
+
+    /// Rejects an object with many keys that repeats a member name: sorting the fingerprints makes
+    /// candidates neighbours.
+    private func checkDuplicateKeys(_ keyRange: UnsafeMutableBufferPointer<KeyPrint>) throws(JSONParseError) {
+        var keys = keyRange
         let view = TapeView(nodes: nodes, input: base, arena: arena.map { UnsafePointer($0) })
-        let count = keys.count - start
-        if count <= 16 {
-            for i in (start + 1)..<keys.count {
-                let ki = view.string(Int(keys[i]))
-                for j in start..<i {
-                    let kj = view.string(Int(keys[j]))
-                    if ki.count == kj.count && (ki.count == 0 || memoryEqual(ki, kj)) {
-                        throw duplicate(ki, keyIndex: Int(keys[i]))
-                    }
-                }
-            }
-            return
+        // By fingerprint, then by bytes: equal names end up next to each other.
+        keys.sort { a, b in
+            if a.print != b.print { return a.print < b.print }
+            return JSONParser.lexicographicallyPrecedes(view.string(a.index), view.string(b.index))
         }
-        var seen = Set<HashedBytes>(minimumCapacity: count)
-        for i in start..<keys.count {
-            let k = view.string(Int(keys[i]))
-            if !seen.insert(HashedBytes(k)).inserted {
-                throw duplicate(k, keyIndex: Int(keys[i]))
+        var i = 1
+        while i < keys.count {
+            if keys[i].print == keys[i &- 1].print && memoryEqual(view.string(keys[i].index), view.string(keys[i &- 1].index)) {
+                let later = keys[i].index > keys[i &- 1].index ? keys[i] : keys[i &- 1]
+                throw duplicate(view.string(later.index), at: later.offset)
             }
+            i &+= 1
         }
     }
 
-    private func duplicate(_ key: UnsafeBufferPointer<UInt8>, keyIndex: Int) -> JSONParseError {
-        // Keys in the arena have no input offset; report the object's end in that case.
-        let node = nodes[keyIndex]
-        let offset = node.flags & TapeNode.inArena == 0 ? Int(node.a) - 1 : pos - 1
-        return fail(.duplicateKey, "duplicate object key \"\(String(decoding: key, as: UTF8.self))\"", at: offset)
+    static func lexicographicallyPrecedes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = min(a.count, b.count)
+        var i = 0
+        while i < n {
+            if a[i] != b[i] { return a[i] < b[i] }
+            i &+= 1
+        }
+        return a.count < b.count
+    }
+
+    /// Rejects `key` if an earlier key of the same object has the same name.
+    private func checkDuplicate(_ key: KeyPrint, among earlier: UnsafeBufferPointer<KeyPrint>) throws(JSONParseError) {
+        let view = TapeView(nodes: nodes, input: base, arena: arena.map { UnsafePointer($0) })
+        let name = view.string(key.index)
+        for other in earlier where other.print == key.print && memoryEqual(view.string(other.index), name) {
+            throw duplicate(name, at: key.offset)
+        }
+    }
+
+    /// Length, first and last byte of a key: equal keys have equal fingerprints.
+    @inline(__always)
+    static func fingerprint(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let n = key.count
+        guard n > 0 else { return 0 }
+        return UInt64(truncatingIfNeeded: n) << 16 | UInt64(key[0]) << 8 | UInt64(key[n &- 1])
+    }
+
+    private func duplicate(_ key: UnsafeBufferPointer<UInt8>, at offset: Int) -> JSONParseError {
+        fail(.duplicateKey, "duplicate object key \"\(String(decoding: key, as: UTF8.self))\"", at: offset)
     }
 
     private mutating func literal(_ word: StaticString, _ kind: TapeKind) throws(JSONParseError) {
@@ -595,26 +798,83 @@ struct JSONParser: ~Copyable {
     }
 }
 
-/// Byte-wise equality of two buffers of the same length.
+/// The memory a parse works in: the tape, the arena of unescaped strings, the container stack and
+/// the key fingerprints. A one-off parse hands tape and arena to a `JSONTape`; a
+/// `JSONSchema.Validator` keeps one set and reuses it, so steady-state parsing allocates nothing.
+struct ParseBuffers: ~Copyable {
+    var nodes: UnsafeMutablePointer<TapeNode>
+    var nodeCapacity: Int
+    var arena: UnsafeMutablePointer<UInt8>?
+    var arenaCapacity = 0
+    /// Three words per open container.
+    var stack: UnsafeMutablePointer<UInt64>
+    var stackCapacity = 64
+    var keys: UnsafeMutablePointer<KeyPrint>
+    var keyCapacity = 64
+
+    init(nodeCapacity: Int) {
+        self.nodeCapacity = max(nodeCapacity, 4)
+        nodes = .allocate(capacity: self.nodeCapacity)
+        stack = .allocate(capacity: 3 * 64)
+        keys = .allocate(capacity: 64)
+    }
+
+    /// Moves tape and arena into a `JSONTape` and frees the rest.
+    consuming func takeTape(count: Int) -> JSONTape {
+        let tape = JSONTape(nodes: nodes, count: count, arena: arena)
+        stack.deallocate()
+        keys.deallocate()
+        discard self
+        return tape
+    }
+
+    deinit {
+        nodes.deallocate()
+        arena?.deallocate()
+        stack.deallocate()
+        keys.deallocate()
+    }
+}
+
+/// A member name's fingerprint and tape index, for duplicate detection.
+struct KeyPrint {
+    var print: UInt64
+    /// Tape index of the key.
+    var index: Int
+    /// Input offset of the key's opening quote, for the error message.
+    var offset: Int
+}
+
+/// Byte-wise equality of two buffers.
 @inline(__always)
 func memoryEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
     let n = a.count
     guard n == b.count else { return false }
     guard n > 0 else { return true }
-    let pa = a.baseAddress.unsafelyUnwrapped
-    let pb = b.baseAddress.unsafelyUnwrapped
+    let pa = UnsafeRawPointer(a.baseAddress.unsafelyUnwrapped)
+    let pb = UnsafeRawPointer(b.baseAddress.unsafelyUnwrapped)
+    // Short strings (most member names) with two overlapping loads, never past either end.
+    if n <= 16 {
+        if n >= 8 {
+            return pa.loadUnaligned(as: UInt64.self) == pb.loadUnaligned(as: UInt64.self)
+                && pa.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == pb.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+        }
+        if n >= 4 {
+            return pa.loadUnaligned(as: UInt32.self) == pb.loadUnaligned(as: UInt32.self)
+                && pa.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self) == pb.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+        }
+        let a8 = pa.assumingMemoryBound(to: UInt8.self)
+        let b8 = pb.assumingMemoryBound(to: UInt8.self)
+        return a8[0] == b8[0] && a8[n >> 1] == b8[n >> 1] && a8[n &- 1] == b8[n &- 1]
+    }
     var i = 0
     while i &+ 8 <= n {
-        if UnsafeRawPointer(pa + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(pb + i).loadUnaligned(as: UInt64.self) {
+        if pa.loadUnaligned(fromByteOffset: i, as: UInt64.self) != pb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
             return false
         }
         i &+= 8
     }
-    while i < n {
-        if pa[i] != pb[i] { return false }
-        i &+= 1
-    }
-    return true
+    return pa.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == pb.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
 }
 
 /// A byte string that hashes by content, borrowed from memory that outlives it.

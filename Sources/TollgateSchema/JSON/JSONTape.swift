@@ -41,26 +41,20 @@ struct TapeNode {
     }
 }
 
-/// The tape of one parsed document. Immutable once the parser returns it.
+/// The tape of one parsed document. Immutable: the parser builds the buffers and hands them over.
 ///
-/// `@unchecked Sendable`: the storage is written only by the parser before the tape is published and
-/// is never mutated afterwards; it is freed only in `deinit`.
+/// `@unchecked Sendable`: the buffers are never written after `init` and are freed only in `deinit`.
 @usableFromInline
 final class JSONTape: @unchecked Sendable {
-    @usableFromInline var nodes: UnsafeMutablePointer<TapeNode>
-    @usableFromInline var count: Int
-    var capacity: Int
-    @usableFromInline var arena: UnsafeMutablePointer<UInt8>?
-    var arenaCount: Int
-    var arenaCapacity: Int
+    @usableFromInline let nodes: UnsafeMutablePointer<TapeNode>
+    @usableFromInline let count: Int
+    @usableFromInline let arena: UnsafeMutablePointer<UInt8>?
 
-    init(capacity: Int) {
-        self.capacity = max(capacity, 4)
-        self.nodes = .allocate(capacity: self.capacity)
-        self.count = 0
-        self.arena = nil
-        self.arenaCount = 0
-        self.arenaCapacity = 0
+    /// Takes ownership of `nodes` and `arena`.
+    init(nodes: UnsafeMutablePointer<TapeNode>, count: Int, arena: UnsafeMutablePointer<UInt8>?) {
+        self.nodes = nodes
+        self.count = count
+        self.arena = arena
     }
 
     deinit {

@@ -34,6 +34,9 @@ struct ECMARegex: Sendable {
     let pattern: String
 
     private let matcher: Matcher
+    /// The DFA of `matcher`, unretained: `matcher` keeps it alive, and `test` calls it without
+    /// reference counting, which is measurable on the validator's hot path.
+    private let dfa: Unmanaged<RegexDFA>?
 
     private enum Matcher: Sendable {
         case dfa(RegexDFA)
@@ -56,15 +59,21 @@ struct ECMARegex: Sendable {
         let tree = try RegexParser.parse(pattern)
         guard engine != .backtracking, let nfa = RegexNFA(tree) else {
             matcher = .backtracking(RegexBacktracker(tree))
+            dfa = nil
             return
         }
         let classifier = RegexClassifier(sets: nfa.sets)
         if engine == .dfa, let dfa = RegexDFA(nfa, classifier: classifier) {
             matcher = .dfa(dfa)
+            self.dfa = Unmanaged.passUnretained(dfa)
         } else {
             matcher = .pikeVM(RegexPikeVM(nfa, classifier: classifier))
+            dfa = nil
         }
     }
+
+    /// The DFA, unretained, for callers that keep this regex alive and call `test` on a hot path.
+    var unmanagedDFA: Unmanaged<RegexDFA>? { dfa }
 
     var engine: Engine {
         switch matcher {
@@ -77,6 +86,9 @@ struct ECMARegex: Sendable {
     /// Unanchored search, like `RegExp.prototype.test`: is there a match anywhere in `utf8`?
     /// - Parameter utf8: valid UTF-8 (the JSON parser guarantees it).
     func test(_ utf8: UnsafeBufferPointer<UInt8>) -> Outcome {
+        if let dfa {
+            return dfa._withUnsafeGuaranteedRef { $0.test(utf8) }
+        }
         switch matcher {
         case .dfa(let dfa): return dfa.test(utf8)
         case .pikeVM(let vm): return vm.test(utf8)

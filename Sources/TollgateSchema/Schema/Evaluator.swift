@@ -14,11 +14,48 @@ enum ErrorsMode: EvaluationMode {
 
 /// Which members/items of the current instance were evaluated, for `unevaluatedProperties` and
 /// `unevaluatedItems`. Allocated only for schemas that use those keywords.
-final class Annotations {
-    var allProperties = false
-    var properties = IndexSet64()
-    var allItems = false
-    var items = IndexSet64()
+/// A handle to heap storage, so passing it down the evaluation costs no reference counting; the
+/// evaluation that makes one frees it.
+struct Annotations: Equatable {
+    struct Storage {
+        var allProperties = false
+        var properties = IndexSet64()
+        var allItems = false
+        var items = IndexSet64()
+    }
+
+    private let storage: UnsafeMutablePointer<Storage>
+
+    static func make() -> Annotations {
+        let storage = UnsafeMutablePointer<Storage>.allocate(capacity: 1)
+        storage.initialize(to: Storage())
+        return Annotations(storage: storage)
+    }
+
+    func free() {
+        storage.deinitialize(count: 1)
+        storage.deallocate()
+    }
+
+    var allProperties: Bool {
+        get { storage.pointee.allProperties }
+        nonmutating set { storage.pointee.allProperties = newValue }
+    }
+
+    var properties: IndexSet64 {
+        unsafeAddress { UnsafePointer(storage).pointer(to: \.properties)! }
+        nonmutating unsafeMutableAddress { storage.pointer(to: \.properties)! }
+    }
+
+    var allItems: Bool {
+        get { storage.pointee.allItems }
+        nonmutating set { storage.pointee.allItems = newValue }
+    }
+
+    var items: IndexSet64 {
+        unsafeAddress { UnsafePointer(storage).pointer(to: \.items)! }
+        nonmutating unsafeMutableAddress { storage.pointer(to: \.items)! }
+    }
 
     func merge(_ other: Annotations) {
         allProperties = allProperties || other.allProperties
@@ -71,6 +108,40 @@ enum InstanceToken {
     case index(Int)
 }
 
+/// Why a keyword failed, as plain data: the message is built from it only when errors are collected.
+enum Failure {
+    case falseSchema
+    case tooDeep(Int)
+    case stackBudget(Int)
+    case enumeration(op: Int, instance: Int)
+    case multipleOf(number: Int32, instance: Int)
+    case bound(op: Int, instance: Int)
+    case minLength(Int, instance: Int)
+    case maxLength(Int, instance: Int)
+    case pattern(Int32, instance: Int)
+    case patternLimit(Int32)
+    case format(JSONSchemaFormat, instance: Int)
+    case minItems(Int, instance: Int)
+    case maxItems(Int, instance: Int)
+    case uniqueItems(Int, Int)
+    case minProperties(Int, instance: Int)
+    case maxProperties(Int, instance: Int)
+    case anyOf(count: Int32, instance: Int)
+    case oneOfNone(count: Int32, instance: Int)
+    case oneOfMany(matched: Int, first: Int32, second: Int32, instance: Int)
+    case not(instance: Int)
+    case unevaluatedProperty(key: Int)
+    case unevaluatedItem(Int)
+    case type(TypeSet, instance: Int)
+    case contentEncoding(instance: Int)
+    case contentMediaType(instance: Int)
+    case additionalProperty(key: Int)
+    case required(name: Int)
+    case itemsBeyond(count: Int, allowed: Int, keyword: StaticString)
+    case minContains(Int, matches: Int)
+    case maxContains(Int, matches: Int)
+}
+
 /// One step of the keyword path, kept only while collecting errors. Plain data: names live in the
 /// program's `names` table.
 enum PathStep {
@@ -94,11 +165,17 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     let enumRecords: UnsafeMutablePointer<EnumRecord>
     let dependentRecords: UnsafeMutablePointer<DependentSchemasRecord>
     let regexes: UnsafeMutablePointer<ECMARegex>
+    let regexDFAs: UnsafeMutablePointer<Unmanaged<RegexDFA>?>
     let numbers: UnsafeMutablePointer<JSONNumber>
     let values: UnsafeMutablePointer<JSONValue>
     let usesDynamicScope: Bool
     let maxDepth: Int
     var depth = 0
+    /// Address of the evaluation's first frame, and the deepest address it may reach.
+    var stackFloor: UInt = 0
+    let stackBudget: UInt
+    /// Deepest stack use seen, for tests that measure frame sizes.
+    var deepestStackUse: UInt = 0
     var scope: [Int32] = []
     var keywordPath: [PathStep] = []
     var instancePath: [InstanceToken] = []
@@ -116,15 +193,25 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         self.enumRecords = program.enumRecords
         self.dependentRecords = program.dependentRecords
         self.regexes = program.regexes
+        self.regexDFAs = program.regexDFAs
         self.numbers = program.numbers
         self.values = program.values
         self.usesDynamicScope = program.usesDynamicScope
         self.maxDepth = program.maxEvaluationDepth
+        self.stackBudget = UInt(program.maxEvaluationStackBytes)
+    }
+
+    /// An address in the current stack frame.
+    @inline(__always)
+    static func stackAddress() -> UInt {
+        var marker: UInt8 = 0
+        return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
     }
 
     /// Evaluates the root schema against the value at tape entry `instance`.
     mutating func run(instance: Int = 0) -> Bool {
-        evaluate(Int32(program.root), instance, nil)
+        stackFloor = Evaluator.stackAddress()
+        return evaluate(Int32(program.root), instance, nil)
     }
 
     /// The errors recorded so far (always empty in verdict mode).
@@ -158,25 +245,99 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         return out
     }
 
-    /// Records an error of the keyword at `step` of node `node`.
-    func report(_ node: Int32, _ step: PathStep, _ message: @autoclosure () -> String) {
+    /// Records an error of the keyword at `step` of node `node` (`nil`: the schema itself). Never
+    /// inlined: messages are built only here, so the hot evaluation frames stay small.
+    @inline(never)
+    func record(_ node: Int32, _ step: PathStep?, _ failure: Failure) {
         guard Mode.collectsErrors, let log else { return }
         var keywordLocation = ""
         for s in keywordPath { keywordLocation += text(s) }
-        let relative = text(step)
+        var resolvedStep = step
+        if resolvedStep == nil, case .enumeration(let op, _) = failure {
+            if case .const = program.keyword(node: Int(node), op: op) { resolvedStep = .keyword("const") } else { resolvedStep = .keyword("enum") }
+        }
+        if resolvedStep == nil, case .bound(let op, _) = failure, case .bound(let b) = program.keyword(node: Int(node), op: op) {
+            resolvedStep = .keyword(b.keywordName)
+        }
+        var relative = ""
+        if let resolvedStep { relative = text(resolvedStep) }
         keywordLocation += relative
         let absolute = program.nodes[Int(node)].absoluteLocation + URIReference.fragmentEncode(relative)
         log.errors.append(ValidationError(instanceLocation: instancePointer(), keywordLocation: keywordLocation,
-                                          absoluteKeywordLocation: absolute, message: message()))
+                                          absoluteKeywordLocation: absolute, message: message(failure, node: Int(node))))
     }
 
-    /// Records an error at the schema itself (a `false` schema, recursion too deep).
-    func reportAtNode(_ node: Int32, _ message: @autoclosure () -> String) {
-        guard Mode.collectsErrors, let log else { return }
-        var keywordLocation = ""
-        for s in keywordPath { keywordLocation += text(s) }
-        log.errors.append(ValidationError(instanceLocation: instancePointer(), keywordLocation: keywordLocation,
-                                          absoluteKeywordLocation: program.nodes[Int(node)].absoluteLocation, message: message()))
+    /// The human message for a failure.
+    func message(_ failure: Failure, node: Int) -> String {
+        switch failure {
+        case .falseSchema:
+            return "no value is allowed here (the schema is false)"
+        case .tooDeep(let depth):
+            return "schema evaluation is nested more than \(depth - 1) levels deep (a $ref cycle that does not consume the instance?)"
+        case .stackBudget(let depth):
+            return "schema evaluation needs more than \(stackBudget / 1024) KiB of stack at nesting level \(depth); the instance is treated as invalid"
+        case .enumeration(let op, let instance):
+            switch program.keyword(node: node, op: op) {
+            case .const(let v): return "\(show(instance)) is not the constant \(JSONValue.shortText(v))"
+            case .enumeration(let e): return "\(show(instance)) is not one of \(JSONValue.shortText(.array(e.values)))"
+            default: return "\(show(instance)) is not an allowed value"
+            }
+        case .multipleOf(let number, let instance):
+            return "\(show(instance)) is not a multiple of \(numbers[Int(number)])"
+        case .bound(let op, let instance):
+            guard case .bound(let b) = program.keyword(node: node, op: op) else { return "\(show(instance)) is out of range" }
+            return "\(show(instance)) is not \(b.symbol) \(b.value)"
+        case .minLength(let n, let instance):
+            return "\(show(instance)) is shorter than \(n) characters"
+        case .maxLength(let n, let instance):
+            return "\(show(instance)) is longer than \(n) characters"
+        case .pattern(let r, let instance):
+            return "\(show(instance)) does not match the pattern \(JSONValue.shortText(.string(regexes[Int(r)].pattern)))"
+        case .patternLimit(let r):
+            return "matching the pattern \(JSONValue.shortText(.string(regexes[Int(r)].pattern))) exceeded the limit of \(ECMARegex.backtrackingStepLimit) backtracking steps; the value is treated as not matching"
+        case .format(let format, let instance):
+            return "\(show(instance)) is not a valid \(format.rawValue)"
+        case .minItems(let n, let instance):
+            return "the array has \(view[instance].b) items, fewer than \(n)"
+        case .maxItems(let n, let instance):
+            return "the array has \(view[instance].b) items, more than \(n)"
+        case .uniqueItems(let i, let j):
+            return "items \(i) and \(j) are equal; items must be unique"
+        case .minProperties(let n, let instance):
+            return "the object has \(view[instance].b) properties, fewer than \(n)"
+        case .maxProperties(let n, let instance):
+            return "the object has \(view[instance].b) properties, more than \(n)"
+        case .anyOf(let count, let instance):
+            return "\(show(instance)) does not match any of the \(count) schemas in anyOf"
+        case .oneOfNone(let count, let instance):
+            return "\(show(instance)) does not match any of the \(count) schemas in oneOf"
+        case .oneOfMany(let matched, let first, let second, let instance):
+            return "\(show(instance)) matches \(matched) schemas in oneOf (\(first), \(second)\(matched > 2 ? ", ..." : "")), but must match exactly one"
+        case .not(let instance):
+            return "\(show(instance)) must not match the schema in not"
+        case .unevaluatedProperty(let key):
+            return "property \(show(key)) is not allowed here (unevaluatedProperties is false)"
+        case .unevaluatedItem(let index):
+            return "item \(index) is not allowed here (unevaluatedItems is false)"
+        case .type(let types, let instance):
+            let names = types.names
+            return "expected \(names.count == 1 ? names[0] : "one of " + names.joined(separator: ", ")), found \(typeName(instance))"
+        case .contentEncoding(let instance):
+            return "\(show(instance)) is not valid base64"
+        case .contentMediaType(let instance):
+            return "\(show(instance)) is not a valid application/json document"
+        case .additionalProperty(let key):
+            return "property \(show(key)) is not allowed (additionalProperties is false)"
+        case .required(let name):
+            return "missing required property \(JSONValue.shortText(.string(program.names[name])))"
+        case .itemsBeyond(let count, let allowed, let keyword):
+            return "the array has \(count) items, but only \(allowed) are allowed (\(keyword) is false)"
+        case .minContains(let minimum, let matches):
+            return minimum == 1 ? "the array does not contain an item that matches contains"
+                                : "the array contains \(matches) matching items, fewer than minContains \(minimum)"
+        case .maxContains(let maximum, let matches):
+            return "the array contains \(matches) matching items, more than maxContains \(maximum)"
+        }
     }
 
     /// A short JSON rendering of the instance at `i`, for messages.
@@ -200,25 +361,32 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
     @inline(__always)
     mutating func descend(_ node: Int32, _ instance: Int, _ annotations: Annotations?, _ step: PathStep) -> Bool {
-        if Mode.collectsErrors { keywordPath.append(step) }
+        if Mode.collectsErrors { push(step, nil) }
         let ok = evaluate(node, instance, annotations)
-        if Mode.collectsErrors { keywordPath.removeLast() }
+        if Mode.collectsErrors { pop(token: false) }
         return ok
+    }
+
+    // Path bookkeeping out of line: growing an array inline would enlarge every evaluation frame.
+    @inline(never)
+    mutating func push(_ step: PathStep, _ token: InstanceToken?) {
+        keywordPath.append(step)
+        if let token { instancePath.append(token) }
+    }
+
+    @inline(never)
+    mutating func pop(token: Bool) {
+        keywordPath.removeLast()
+        if token { instancePath.removeLast() }
     }
 
     @inline(__always)
     mutating func descend(_ node: Int32, _ instance: Int, _ annotations: Annotations?, _ step: PathStep,
                           _ token: InstanceToken) -> Bool
     {
-        if Mode.collectsErrors {
-            keywordPath.append(step)
-            instancePath.append(token)
-        }
+        if Mode.collectsErrors { push(step, token) }
         let ok = evaluate(node, instance, annotations)
-        if Mode.collectsErrors {
-            keywordPath.removeLast()
-            instancePath.removeLast()
-        }
+        if Mode.collectsErrors { pop(token: true) }
         return ok
     }
 
@@ -229,18 +397,27 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
     // MARK: Evaluation
 
-    mutating func evaluate(_ nodeIndex: Int32, _ instance: Int, _ parentAnnotations: Annotations?) -> Bool {
-        let node = nodes[Int(nodeIndex)]
+    mutating func evaluate(_ requestedNode: Int32, _ instance: Int, _ parentAnnotations: Annotations?) -> Bool {
+        var nodeIndex = requestedNode
+        var node = nodes[Int(nodeIndex)]
+        if !Mode.collectsErrors && node.forward >= 0 {
+            nodeIndex = node.forward
+            node = nodes[Int(nodeIndex)]
+        }
         if node.constant >= 0 {
-            if node.constant == 0 { reportAtNode(nodeIndex, "no value is allowed here (the schema is false)") }
+            if node.constant == 0 { record(nodeIndex, nil, .falseSchema) }
             return node.constant == 1
         }
+        if node.isLeaf { return evaluateLeaf(node, nodeIndex, instance) }
         depth &+= 1
         defer { depth &-= 1 }
-        if depth > maxDepth {
-            reportAtNode(nodeIndex, "schema evaluation is nested more than \(maxDepth) levels deep (a $ref cycle that does not consume the instance?)")
+        // Stacks grow down; the distance from the first frame is what this evaluation has used.
+        let used = stackFloor &- Evaluator.stackAddress()
+        if depth > maxDepth || used > stackBudget {
+            record(nodeIndex, nil, depth > maxDepth ? .tooDeep(depth) : .stackBudget(depth))
             return false
         }
+        if used > deepestStackUse { deepestStackUse = used }
         var pushedScope = false
         if usesDynamicScope && scope.last != node.resource {
             scope.append(node.resource)
@@ -248,7 +425,8 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         }
         defer { if pushedScope { scope.removeLast() } }
 
-        let annotations = node.collectsAnnotations ? Annotations() : parentAnnotations
+        let annotations = node.collectsAnnotations ? Annotations.make() : parentAnnotations
+        defer { if node.collectsAnnotations { annotations?.free() } }
         var valid = true
         var k = Int(node.opStart)
         let end = k &+ Int(node.opCount)
@@ -265,34 +443,149 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         return valid
     }
 
+    /// Evaluates a node whose keywords are all checks (no subschemas). Out of line, so `evaluate`'s
+    /// frame, which every level of a deep evaluation pays for, stays small.
+    @inline(never)
+    mutating func evaluateLeaf(_ node: NodeRecord, _ nodeIndex: Int32, _ instance: Int) -> Bool {
+        var valid = true
+        var k = Int(node.opStart)
+        let end = k &+ Int(node.opCount)
+        let kind = view[instance].kind
+        while k < end {
+            if !evaluateLeafOp(k, nodeIndex, instance, kind) {
+                valid = false
+                if !continuesAfterFailure { return false }
+            }
+            k &+= 1
+        }
+        return valid
+    }
+
+    /// The checks a leaf node holds, with the common ones inline; the rest go through `evaluateOp`.
+    @inline(__always)
+    mutating func evaluateLeafOp(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ kind: TapeKind) -> Bool {
+        switch ops[k] {
+        case .type(let types, let lexicalIntegers):
+            // The common answers without a call: the instance's kind maps straight to a type bit.
+            switch kind {
+            case .string: if types.contains(.string) { return true }
+            case .object: if types.contains(.object) { return true }
+            case .array: if types.contains(.array) { return true }
+            case .int: if types.contains(.integer) || types.contains(.number) { return true }
+            default: break
+            }
+            return checkType(types, lexicalIntegers, nodeIndex, instance)
+        case .pattern(let r):
+            guard kind == .string else { return true }
+            if testRegex(r, view.string(instance)) == .match { return true }
+            return evaluateCheck(k, nodeIndex, instance)
+        case .format(let format):
+            guard kind == .string else { return true }
+            if format.isValid(view.string(instance)) { return true }
+            return evaluateCheck(k, nodeIndex, instance)
+        case .minLength(let n):
+            guard kind == .string else { return true }
+            if Int(view[instance].b) >= n && (view[instance].flags & TapeNode.nonASCII == 0 || view.scalarCount(instance) >= n) {
+                return true
+            }
+            return evaluateCheck(k, nodeIndex, instance)
+        case .maxLength(let n):
+            guard kind == .string else { return true }
+            if Int(view[instance].b) <= n { return true }
+            return evaluateCheck(k, nodeIndex, instance)
+        case .bound(let boundKind, _, let threshold, let always):
+            guard kind == .int, always < 0 else { return evaluateCheck(k, nodeIndex, instance) }
+            let x = Int64(bitPattern: view[instance].b)
+            if boundKind == .minimum || boundKind == .exclusiveMinimum ? x >= threshold : x <= threshold { return true }
+            return evaluateCheck(k, nodeIndex, instance)
+        case .enumeration(let e):
+            if kind == .string && enumRecords[Int(e)].strings.index(of: view.string(instance)) != nil { return true }
+            return evaluateCheck(k, nodeIndex, instance)
+        default:
+            return evaluateCheck(k, nodeIndex, instance)
+        }
+    }
+
+    /// Dispatches one operation. Recursive keywords go to their own functions, checks to
+    /// `evaluateLeafOp`, so this frame (on every level of a deep evaluation) stays small.
     @inline(__always)
     mutating func evaluateOp(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        switch ops[k] {
+        case .members(let m):
+            guard kind == .object else { return true }
+            return evaluateMembers(membersRecords[Int(m)], nodeIndex, instance, annotations)
+
+        case .dependentSchemas(let r):
+            return applyDependentSchemas(k, nodeIndex, instance, annotations)
+
+        case .propertyNames(let node):
+            return applyPropertyNames(k, nodeIndex, instance, annotations)
+
+        case .items(let r):
+            guard kind == .array else { return true }
+            return evaluateItems(itemsRecords[Int(r)], nodeIndex, instance, annotations)
+
+        case .contains(let node, let min, let max, let annotates):
+            guard kind == .array else { return true }
+            return evaluateContains(node, Int(min), Int(max), annotates, nodeIndex, instance, annotations)
+
+        case .allOf(let start, let count):
+            return applyAllOf(k, nodeIndex, instance, annotations)
+
+        case .anyOf(let start, let count):
+            return applyAnyOf(k, nodeIndex, instance, annotations)
+
+        case .oneOf(let start, let count):
+            return applyOneOf(k, nodeIndex, instance, annotations)
+
+        case .not(let node):
+            return applyNot(k, nodeIndex, instance, annotations)
+
+        case .conditional(let condition, let thenNode, let elseNode):
+            return applyConditional(k, nodeIndex, instance, annotations)
+
+        case .ref(let target):
+            return descend(target, instance, annotations, .keyword("$ref"))
+
+        case .dynamicRef:
+            return applyDynamicRef(k, nodeIndex, instance, annotations)
+
+        case .recursiveRef(let staticTarget):
+            return applyRecursiveRef(k, nodeIndex, instance, annotations)
+
+        case .unevaluatedProperties(let node):
+            return applyUnevaluatedProperties(k, nodeIndex, instance, annotations)
+
+        case .unevaluatedItems(let node):
+            return applyUnevaluatedItems(k, nodeIndex, instance, annotations)
+
+        default:
+            return evaluateCheck(k, nodeIndex, instance)
+        }
+    }
+
+    /// The checks that evaluate no subschema, with their error reporting.
+    @inline(never)
+    mutating func evaluateCheck(_ k: Int, _ nodeIndex: Int32, _ instance: Int) -> Bool {
         let kind = view[instance].kind
         switch ops[k] {
         case .type(let types, let lexicalIntegers):
             return checkType(types, lexicalIntegers, nodeIndex, instance)
 
         case .enumeration(let e):
-            let record = enumRecords[Int(e)]
+            let allowed = enumRecords[Int(e)]
             if kind == .string {
-                if record.strings.index(of: view.string(instance)) != nil { return true }
+                if allowed.strings.index(of: view.string(instance)) != nil { return true }
             } else {
-                var i = Int(record.othersStart)
-                let end = i &+ Int(record.othersCount)
+                var i = Int(allowed.othersStart)
+                let end = i &+ Int(allowed.othersCount)
                 while i < end {
                     if equals(instance, values[i]) { return true }
                     i &+= 1
                 }
             }
-            if Mode.collectsErrors {
-                switch program.keyword(node: Int(nodeIndex), op: k) {
-                case .const(let v):
-                    report(nodeIndex, .keyword("const"), "\(show(instance)) is not the constant \(JSONValue.shortText(v))")
-                case .enumeration(let rich):
-                    report(nodeIndex, .keyword("enum"), "\(show(instance)) is not one of \(JSONValue.shortText(.array(rich.values)))")
-                default: break
-                }
-            }
+            record(nodeIndex, nil, .enumeration(op: k, instance: instance))
             return false
 
         case .multipleOf(let number, let intModulus):
@@ -303,7 +596,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             } else {
                 ok = view.number(instance).isMultiple(of: numbers[Int(number)])
             }
-            if !ok { report(nodeIndex, .keyword("multipleOf"), "\(show(instance)) is not a multiple of \(numbers[Int(number)])") }
+            if !ok { record(nodeIndex, .keyword("multipleOf"), .multipleOf(number: number, instance: instance)) }
             return ok
 
         case .bound(let boundKind, let number, let threshold, let always):
@@ -325,16 +618,14 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
                 case .exclusiveMaximum: ok = c < 0
                 }
             }
-            if !ok, Mode.collectsErrors, case .bound(let b) = program.keyword(node: Int(nodeIndex), op: k) {
-                report(nodeIndex, .keyword(b.keywordName), "\(show(instance)) is not \(b.symbol) \(b.value)")
-            }
+            if !ok { record(nodeIndex, nil, .bound(op: k, instance: instance)) }
             return ok
 
         case .minLength(let n):
             guard kind == .string else { return true }
             // The byte length bounds the character count from above; count only when it must.
             if Int(view[instance].b) < n || view.scalarCount(instance) < n {
-                report(nodeIndex, .keyword("minLength"), "\(show(instance)) is shorter than \(n) characters")
+                record(nodeIndex, .keyword("minLength"), .minLength(n, instance: instance))
                 return false
             }
             return true
@@ -342,26 +633,26 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         case .maxLength(let n):
             guard kind == .string else { return true }
             if Int(view[instance].b) > n && view.scalarCount(instance) > n {
-                report(nodeIndex, .keyword("maxLength"), "\(show(instance)) is longer than \(n) characters")
+                record(nodeIndex, .keyword("maxLength"), .maxLength(n, instance: instance))
                 return false
             }
             return true
 
         case .pattern(let r):
             guard kind == .string else { return true }
-            switch regexes[Int(r)].test(view.string(instance)) {
+            switch testRegex(r, view.string(instance)) {
             case .match: return true
             case .noMatch:
-                report(nodeIndex, .keyword("pattern"), "\(show(instance)) does not match the pattern \(JSONValue.shortText(.string(regexes[Int(r)].pattern)))")
+                record(nodeIndex, .keyword("pattern"), .pattern(r, instance: instance))
             case .limitExceeded:
-                report(nodeIndex, .keyword("pattern"), "matching the pattern \(JSONValue.shortText(.string(regexes[Int(r)].pattern))) exceeded the limit of \(ECMARegex.backtrackingStepLimit) backtracking steps; the value is treated as not matching")
+                record(nodeIndex, .keyword("pattern"), .patternLimit(r))
             }
             return false
 
         case .format(let format):
             guard kind == .string else { return true }
             if format.isValid(view.string(instance)) { return true }
-            report(nodeIndex, .keyword("format"), "\(show(instance)) is not a valid \(format.rawValue)")
+            record(nodeIndex, .keyword("format"), .format(format, instance: instance))
             return false
 
         case .content(let base64, let json):
@@ -371,19 +662,19 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         case .minItems(let n):
             guard kind == .array else { return true }
             if Int(view[instance].b) >= n { return true }
-            report(nodeIndex, .keyword("minItems"), "the array has \(view[instance].b) items, fewer than \(n)")
+            record(nodeIndex, .keyword("minItems"), .minItems(n, instance: instance))
             return false
 
         case .maxItems(let n):
             guard kind == .array else { return true }
             if Int(view[instance].b) <= n { return true }
-            report(nodeIndex, .keyword("maxItems"), "the array has \(view[instance].b) items, more than \(n)")
+            record(nodeIndex, .keyword("maxItems"), .maxItems(n, instance: instance))
             return false
 
         case .uniqueItems:
             guard kind == .array else { return true }
             if let (i, j) = firstDuplicate(instance) {
-                report(nodeIndex, .keyword("uniqueItems"), "items \(i) and \(j) are equal; items must be unique")
+                record(nodeIndex, .keyword("uniqueItems"), .uniqueItems(i, j))
                 return false
             }
             return true
@@ -391,18 +682,14 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         case .minProperties(let n):
             guard kind == .object else { return true }
             if Int(view[instance].b) >= n { return true }
-            report(nodeIndex, .keyword("minProperties"), "the object has \(view[instance].b) properties, fewer than \(n)")
+            record(nodeIndex, .keyword("minProperties"), .minProperties(n, instance: instance))
             return false
 
         case .maxProperties(let n):
             guard kind == .object else { return true }
             if Int(view[instance].b) <= n { return true }
-            report(nodeIndex, .keyword("maxProperties"), "the object has \(view[instance].b) properties, more than \(n)")
+            record(nodeIndex, .keyword("maxProperties"), .maxProperties(n, instance: instance))
             return false
-
-        case .members(let m):
-            guard kind == .object else { return true }
-            return evaluateMembers(membersRecords[Int(m)], nodeIndex, instance, annotations)
 
         case .dependentRequired:
             guard kind == .object, case .dependentRequired(let list, let keywordName) = program.keyword(node: Int(nodeIndex), op: k) else { return true }
@@ -418,229 +705,299 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             }
             return ok
 
-        case .dependentSchemas(let r):
-            guard kind == .object else { return true }
-            let record = dependentRecords[Int(r)]
-            var present: UInt64 = 0
-            var presentHigh = IndexSet64()
-            var i = instance &+ 1
-            let end = Int(view[instance].a)
-            while i < end {
-                if let e = record.names.index(of: view.string(i)) {
-                    if e < 64 { present |= 1 &<< UInt64(e) } else { presentHigh.insert(e) }
-                }
-                i = view.next(after: i &+ 1)
-            }
-            var ok = true
-            var e = 0
-            while e < record.names.count {
-                if e < 64 ? present & (1 &<< UInt64(e)) != 0 : presentHigh.contains(e) {
-                    if !descend(record.nodes[e], instance, annotations, .named(record.keyword, record.nameBase &+ Int32(e))) {
-                        ok = false
-                        if !continuesAfterFailure { return false }
-                    }
-                }
-                e &+= 1
-            }
-            return ok
-
-        case .propertyNames(let node):
-            guard kind == .object else { return true }
-            var ok = true
-            var i = instance &+ 1
-            let end = Int(view[instance].a)
-            while i < end {
-                if !descend(node, i, nil, .keyword("propertyNames")) {
-                    ok = false
-                    if !continuesAfterFailure { return false }
-                }
-                i = view.next(after: i &+ 1)
-            }
-            return ok
-
-        case .items(let r):
-            guard kind == .array else { return true }
-            return evaluateItems(itemsRecords[Int(r)], nodeIndex, instance, annotations)
-
-        case .contains(let node, let min, let max, let annotates):
-            guard kind == .array else { return true }
-            return evaluateContains(node, Int(min), Int(max), annotates, nodeIndex, instance, annotations)
-
-        case .allOf(let start, let count):
-            var ok = true
-            var i: Int32 = 0
-            while i < count {
-                if !descend(children[Int(start &+ i)], instance, annotations, .indexed("allOf", i)) {
-                    ok = false
-                    if !continuesAfterFailure { return false }
-                }
-                i &+= 1
-            }
-            return ok
-
-        case .anyOf(let start, let count):
-            let errorStart = errorCount
-            var any = false
-            var i: Int32 = 0
-            while i < count {
-                let branch = annotations == nil ? nil : Annotations()
-                if descend(children[Int(start &+ i)], instance, branch, .indexed("anyOf", i)) {
-                    any = true
-                    if let branch { annotations?.merge(branch) } else { break }
-                }
-                i &+= 1
-            }
-            if any {
-                dropErrors(from: errorStart)
-                return true
-            }
-            if Mode.collectsErrors, let log {
-                let details = Array(log.errors[errorStart...])
-                log.errors.removeSubrange(errorStart...)
-                report(nodeIndex, .keyword("anyOf"), "\(show(instance)) does not match any of the \(count) schemas in anyOf")
-                log.errors += details
-            }
-            return false
-
-        case .oneOf(let start, let count):
-            let errorStart = errorCount
-            var matched = 0
-            var firstMatch: Int32 = -1
-            var secondMatch: Int32 = -1
-            var i: Int32 = 0
-            while i < count {
-                let branch = annotations == nil ? nil : Annotations()
-                if descend(children[Int(start &+ i)], instance, branch, .indexed("oneOf", i)) {
-                    matched &+= 1
-                    if matched == 1 {
-                        firstMatch = i
-                        if let branch { annotations?.merge(branch) }
-                    } else if matched == 2 {
-                        secondMatch = i
-                        if !Mode.collectsErrors { break }
-                    }
-                }
-                i &+= 1
-            }
-            if matched == 1 {
-                dropErrors(from: errorStart)
-                return true
-            }
-            if Mode.collectsErrors, let log {
-                let details = Array(log.errors[errorStart...])
-                log.errors.removeSubrange(errorStart...)
-                if matched == 0 {
-                    report(nodeIndex, .keyword("oneOf"), "\(show(instance)) does not match any of the \(count) schemas in oneOf")
-                    log.errors += details
-                } else {
-                    report(nodeIndex, .keyword("oneOf"), "\(show(instance)) matches \(matched) schemas in oneOf (\(firstMatch), \(secondMatch)\(matched > 2 ? ", ..." : "")), but must match exactly one")
-                }
-            }
-            return false
-
-        case .not(let node):
-            let errorStart = errorCount
-            let ok = descend(node, instance, nil, .keyword("not"))
-            dropErrors(from: errorStart)
-            if ok { report(nodeIndex, .keyword("not"), "\(show(instance)) must not match the schema in not") }
-            return !ok
-
-        case .conditional(let condition, let thenNode, let elseNode):
-            if thenNode < 0 && elseNode < 0 && annotations == nil { return true }
-            let branch = annotations == nil ? nil : Annotations()
-            let errorStart = errorCount
-            let ok = descend(condition, instance, branch, .keyword("if"))
-            dropErrors(from: errorStart)
-            if ok {
-                if let branch { annotations?.merge(branch) }
-                if thenNode >= 0 { return descend(thenNode, instance, annotations, .keyword("then")) }
-            } else if elseNode >= 0 {
-                return descend(elseNode, instance, annotations, .keyword("else"))
-            }
+        default:
             return true
-
-        case .ref(let target):
-            return descend(target, instance, annotations, .keyword("$ref"))
-
-        case .dynamicRef:
-            guard case .dynamicRef(let d) = program.keyword(node: Int(nodeIndex), op: k) else { return true }
-            var target = d.target
-            if let name = d.anchor {
-                for resource in scope {
-                    if let n = program.resources[Int(resource)].dynamicAnchors[name] {
-                        target = n
-                        break
-                    }
-                }
-            }
-            return descend(Int32(target), instance, annotations, .keyword("$dynamicRef"))
-
-        case .recursiveRef(let staticTarget):
-            var target = Int(staticTarget)
-            if program.resources[Int(nodes[target].resource)].recursiveAnchor {
-                for resource in scope where program.resources[Int(resource)].recursiveAnchor {
-                    let root = program.resources[Int(resource)].rootNode
-                    if root >= 0 {
-                        target = root
-                        break
-                    }
-                }
-            }
-            return descend(Int32(target), instance, annotations, .keyword("$recursiveRef"))
-
-        case .unevaluatedProperties(let node):
-            guard kind == .object, let annotations, !annotations.allProperties else { return true }
-            var ok = true
-            var i = instance &+ 1
-            var index = 0
-            let end = Int(view[instance].a)
-            let isFalse = nodes[Int(node)].constant == 0
-            while i < end {
-                if !annotations.properties.contains(index) {
-                    if isFalse {
-                        report(nodeIndex, .keyword("unevaluatedProperties"), "property \(show(i)) is not allowed here (unevaluatedProperties is false)")
-                        ok = false
-                        if !continuesAfterFailure { return false }
-                    } else if descend(node, i &+ 1, nil, .keyword("unevaluatedProperties"), .key(view.string(i))) {
-                        annotations.properties.insert(index)
-                    } else {
-                        ok = false
-                        if !continuesAfterFailure { return false }
-                    }
-                }
-                i = view.next(after: i &+ 1)
-                index &+= 1
-            }
-            return ok
-
-        case .unevaluatedItems(let node):
-            guard kind == .array, let annotations, !annotations.allItems else { return true }
-            var ok = true
-            var i = instance &+ 1
-            var index = 0
-            let end = Int(view[instance].a)
-            let isFalse = nodes[Int(node)].constant == 0
-            while i < end {
-                if !annotations.items.contains(index) {
-                    if isFalse {
-                        report(nodeIndex, .keyword("unevaluatedItems"), "item \(index) is not allowed here (unevaluatedItems is false)")
-                        ok = false
-                        if !continuesAfterFailure { return false }
-                    } else if descend(node, i, nil, .keyword("unevaluatedItems"), .index(index)) {
-                        annotations.items.insert(index)
-                    } else {
-                        ok = false
-                        if !continuesAfterFailure { return false }
-                    }
-                }
-                i = view.next(after: i)
-                index &+= 1
-            }
-            return ok
         }
     }
 
+    /// `dependentSchemas`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyDependentSchemas(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .dependentSchemas(let r) = ops[k] else { return true }
+            guard kind == .object else { return true }
+        let record = dependentRecords[Int(r)]
+        var present: UInt64 = 0
+        var presentHigh = IndexSet64()
+        var i = instance &+ 1
+        let end = Int(view[instance].a)
+        while i < end {
+            if let e = record.names.index(of: view.string(i)) {
+                if e < 64 { present |= 1 &<< UInt64(e) } else { presentHigh.insert(e) }
+            }
+            i = view.next(after: i &+ 1)
+        }
+        var ok = true
+        var e = 0
+        while e < record.names.count {
+            if e < 64 ? present & (1 &<< UInt64(e)) != 0 : presentHigh.contains(e) {
+                if !descend(record.nodes[e], instance, annotations, .named(record.keyword, record.nameBase &+ Int32(e))) {
+                    ok = false
+                    if !continuesAfterFailure { return false }
+                }
+            }
+            e &+= 1
+        }
+        return ok
+    }
+
+    /// `propertyNames`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyPropertyNames(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .propertyNames(let node) = ops[k] else { return true }
+            guard kind == .object else { return true }
+        var ok = true
+        var i = instance &+ 1
+        let end = Int(view[instance].a)
+        while i < end {
+            if !descend(node, i, nil, .keyword("propertyNames")) {
+                ok = false
+                if !continuesAfterFailure { return false }
+            }
+            i = view.next(after: i &+ 1)
+        }
+        return ok
+    }
+
+    /// `allOf`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyAllOf(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .allOf(let start, let count) = ops[k] else { return true }
+            var ok = true
+        var i: Int32 = 0
+        while i < count {
+            if !descend(children[Int(start &+ i)], instance, annotations, .indexed("allOf", i)) {
+                ok = false
+                if !continuesAfterFailure { return false }
+            }
+            i &+= 1
+        }
+        return ok
+    }
+
+    /// `anyOf`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyAnyOf(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .anyOf(let start, let count) = ops[k] else { return true }
+            let errorStart = errorCount
+        var any = false
+        var i: Int32 = 0
+        while i < count {
+            let branch = annotations == nil ? nil : Annotations.make()
+            defer { branch?.free() }
+            if descend(children[Int(start &+ i)], instance, branch, .indexed("anyOf", i)) {
+                any = true
+                if let branch { annotations?.merge(branch) } else { break }
+            }
+            i &+= 1
+        }
+        if any {
+            dropErrors(from: errorStart)
+            return true
+        }
+        if Mode.collectsErrors, let log {
+            let details = Array(log.errors[errorStart...])
+            log.errors.removeSubrange(errorStart...)
+            record(nodeIndex, .keyword("anyOf"), .anyOf(count: count, instance: instance))
+            log.errors += details
+        }
+        return false
+    }
+
+    /// `oneOf`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyOneOf(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .oneOf(let start, let count) = ops[k] else { return true }
+            let errorStart = errorCount
+        var matched = 0
+        var firstMatch: Int32 = -1
+        var secondMatch: Int32 = -1
+        var i: Int32 = 0
+        while i < count {
+            let branch = annotations == nil ? nil : Annotations.make()
+            defer { branch?.free() }
+            if descend(children[Int(start &+ i)], instance, branch, .indexed("oneOf", i)) {
+                matched &+= 1
+                if matched == 1 {
+                    firstMatch = i
+                    if let branch { annotations?.merge(branch) }
+                } else if matched == 2 {
+                    secondMatch = i
+                    if !Mode.collectsErrors { break }
+                }
+            }
+            i &+= 1
+        }
+        if matched == 1 {
+            dropErrors(from: errorStart)
+            return true
+        }
+        if Mode.collectsErrors, let log {
+            let details = Array(log.errors[errorStart...])
+            log.errors.removeSubrange(errorStart...)
+            if matched == 0 {
+                record(nodeIndex, .keyword("oneOf"), .oneOfNone(count: count, instance: instance))
+                log.errors += details
+            } else {
+                record(nodeIndex, .keyword("oneOf"), .oneOfMany(matched: matched, first: firstMatch, second: secondMatch, instance: instance))
+            }
+        }
+        return false
+    }
+
+    /// `not`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyNot(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .not(let node) = ops[k] else { return true }
+            let errorStart = errorCount
+        let ok = descend(node, instance, nil, .keyword("not"))
+        dropErrors(from: errorStart)
+        if ok { record(nodeIndex, .keyword("not"), .not(instance: instance)) }
+        return !ok
+    }
+
+    /// `conditional`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyConditional(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .conditional(let condition, let thenNode, let elseNode) = ops[k] else { return true }
+            if thenNode < 0 && elseNode < 0 && annotations == nil { return true }
+        let branch = annotations == nil ? nil : Annotations.make()
+        defer { branch?.free() }
+        let errorStart = errorCount
+        let ok = descend(condition, instance, branch, .keyword("if"))
+        dropErrors(from: errorStart)
+        if ok {
+            if let branch { annotations?.merge(branch) }
+            if thenNode >= 0 { return descend(thenNode, instance, annotations, .keyword("then")) }
+        } else if elseNode >= 0 {
+            return descend(elseNode, instance, annotations, .keyword("else"))
+        }
+        return true
+    }
+
+    /// `dynamicRef`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyDynamicRef(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .dynamicRef = ops[k] else { return true }
+            guard case .dynamicRef(let d) = program.keyword(node: Int(nodeIndex), op: k) else { return true }
+        var target = d.target
+        if let name = d.anchor {
+            for resource in scope {
+                if let n = program.resources[Int(resource)].dynamicAnchors[name] {
+                    target = n
+                    break
+                }
+            }
+        }
+        return descend(Int32(target), instance, annotations, .keyword("$dynamicRef"))
+    }
+
+    /// `recursiveRef`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyRecursiveRef(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .recursiveRef(let staticTarget) = ops[k] else { return true }
+            var target = Int(staticTarget)
+        if program.resources[Int(nodes[target].resource)].recursiveAnchor {
+            for resource in scope where program.resources[Int(resource)].recursiveAnchor {
+                let root = program.resources[Int(resource)].rootNode
+                if root >= 0 {
+                    target = root
+                    break
+                }
+            }
+        }
+        return descend(Int32(target), instance, annotations, .keyword("$recursiveRef"))
+    }
+
+    /// `unevaluatedProperties`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyUnevaluatedProperties(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .unevaluatedProperties(let node) = ops[k] else { return true }
+            guard kind == .object, let annotations, !annotations.allProperties else { return true }
+        var ok = true
+        var i = instance &+ 1
+        var index = 0
+        let end = Int(view[instance].a)
+        let isFalse = nodes[Int(node)].constant == 0
+        while i < end {
+            if !annotations.properties.contains(index) {
+                if isFalse {
+                    record(nodeIndex, .keyword("unevaluatedProperties"), .unevaluatedProperty(key: i))
+                    ok = false
+                    if !continuesAfterFailure { return false }
+                } else if descend(node, i &+ 1, nil, .keyword("unevaluatedProperties"), .key(view.string(i))) {
+                    annotations.properties.insert(index)
+                } else {
+                    ok = false
+                    if !continuesAfterFailure { return false }
+                }
+            }
+            i = view.next(after: i &+ 1)
+            index &+= 1
+        }
+        return ok
+    }
+
+    /// `unevaluatedItems`: off the inline path, so the recursive evaluation frames stay small.
+    @inline(never)
+    mutating func applyUnevaluatedItems(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
+        let kind = view[instance].kind
+        _ = kind
+        guard case .unevaluatedItems(let node) = ops[k] else { return true }
+            guard kind == .array, let annotations, !annotations.allItems else { return true }
+        var ok = true
+        var i = instance &+ 1
+        var index = 0
+        let end = Int(view[instance].a)
+        let isFalse = nodes[Int(node)].constant == 0
+        while i < end {
+            if !annotations.items.contains(index) {
+                if isFalse {
+                    record(nodeIndex, .keyword("unevaluatedItems"), .unevaluatedItem(index))
+                    ok = false
+                    if !continuesAfterFailure { return false }
+                } else if descend(node, i, nil, .keyword("unevaluatedItems"), .index(index)) {
+                    annotations.items.insert(index)
+                } else {
+                    ok = false
+                    if !continuesAfterFailure { return false }
+                }
+            }
+            i = view.next(after: i)
+            index &+= 1
+        }
+        return ok
+    }
+
     // MARK: Keyword helpers
+
+    /// Runs regex `r`; DFA patterns are called without reference counting.
+    @inline(__always)
+    func testRegex(_ r: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> ECMARegex.Outcome {
+        if let dfa = regexDFAs[Int(r)] {
+            return dfa._withUnsafeGuaranteedRef { $0.test(bytes) }
+        }
+        return regexes[Int(r)].test(bytes)
+    }
 
     /// Records an error at `keyword/name` where `name` is not in the names table.
     func reportNamed(_ node: Int32, _ keyword: String, _ name: String, _ message: String) {
@@ -682,8 +1039,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             }
         }
         if !ok {
-            let names = types.names
-            report(nodeIndex, .keyword("type"), "expected \(names.count == 1 ? names[0] : "one of " + names.joined(separator: ", ")), found \(typeName(instance))")
+            record(nodeIndex, .keyword("type"), .type(types, instance: instance))
         }
         return ok
     }
@@ -692,20 +1048,22 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         var bytes = Array(view.string(instance))
         if base64 {
             guard let decoded = Base64.decode(bytes) else {
-                report(nodeIndex, .keyword("contentEncoding"), "\(show(instance)) is not valid base64")
+                record(nodeIndex, .keyword("contentEncoding"), .contentEncoding(instance: instance))
                 return false
             }
             bytes = decoded
         }
         if json, (try? JSONDocument(parsing: bytes)) == nil {
-            report(nodeIndex, .keyword("contentMediaType"), "\(show(instance)) is not a valid application/json document")
+            record(nodeIndex, .keyword("contentMediaType"), .contentMediaType(instance: instance))
             return false
         }
         return true
     }
 
+    @inline(never)
     mutating func evaluateMembers(_ m: MembersRecord, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
         var ok = true
+        var guess = 0
         var seen: UInt64 = 0
         var seenHigh = IndexSet64()
         var i = instance &+ 1
@@ -715,12 +1073,33 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             let key = view.string(i)
             let value = i &+ 1
             var matched = false
-            if let e = m.names.index(of: key) {
+            // Producers usually write members in the schema's order: try the entry after the last
+            // match before searching.
+            var found: Int? = nil
+            if guess < m.names.count && m.names.entryEquals(guess, key) {
+                found = guess
+            } else if guess &+ 1 < m.names.count && m.names.entryEquals(guess &+ 1, key) {
+                found = guess &+ 1   // an optional member was left out
+            } else {
+                found = m.names.index(of: key)
+            }
+            if let e = found {
+                guess = e &+ 1
                 if e < 64 { seen |= 1 &<< UInt64(e) } else { seenHigh.insert(e) }
                 let node = m.propertyNodes[e]
                 if node >= 0 {
                     matched = true
-                    if !descend(node, value, nil, .named("properties", m.nameBase &+ Int32(e)), .key(key)) {
+                    if !Mode.collectsErrors && nodes[Int(node)].isLeaf {
+                        // Most property schemas are leaves: check them here, without a call.
+                        let leaf = nodes[Int(node)]
+                        var k = Int(leaf.opStart)
+                        let end = k &+ Int(leaf.opCount)
+                        let kind = view[value].kind
+                        while k < end {
+                            if !evaluateLeafOp(k, node, value, kind) { return false }
+                            k &+= 1
+                        }
+                    } else if !descend(node, value, nil, .named("properties", m.nameBase &+ Int32(e)), .key(key)) {
                         ok = false
                         if !continuesAfterFailure { return false }
                     }
@@ -729,7 +1108,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             var p = 0
             while p < Int(m.patternCount) {
                 let entry = m.patterns[p]
-                switch regexes[Int(entry.regex)].test(key) {
+                switch testRegex(entry.regex, key) {
                 case .match:
                     matched = true
                     if !descend(entry.node, value, nil, .named("patternProperties", entry.name), .key(key)) {
@@ -740,7 +1119,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
                     break
                 case .limitExceeded:
                     if Mode.collectsErrors { instancePath.append(.key(key)) }
-                    report(nodeIndex, .named("patternProperties", entry.name), "matching the property name against the pattern exceeded the limit of \(ECMARegex.backtrackingStepLimit) backtracking steps")
+                    record(nodeIndex, .named("patternProperties", entry.name), .patternLimit(entry.regex))
                     if Mode.collectsErrors { instancePath.removeLast() }
                     ok = false
                     if !continuesAfterFailure { return false }
@@ -749,7 +1128,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             }
             if !matched && m.additional >= 0 {
                 if m.additionalIsFalse {
-                    report(nodeIndex, .keyword("additionalProperties"), "property \(show(i)) is not allowed (additionalProperties is false)")
+                    record(nodeIndex, .keyword("additionalProperties"), .additionalProperty(key: i))
                     ok = false
                     if !continuesAfterFailure { return false }
                 } else if !descend(m.additional, value, nil, .keyword("additionalProperties"), .key(key)) {
@@ -767,7 +1146,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             let e = Int(m.required[r])
             let present = e < 64 ? seen & (1 &<< UInt64(e)) != 0 : seenHigh.contains(e)
             if !present {
-                report(nodeIndex, .keyword("required"), "missing required property \(JSONValue.shortText(.string(program.names[Int(m.nameBase) + e])))")
+                record(nodeIndex, .keyword("required"), .required(name: Int(m.nameBase) + e))
                 ok = false
                 if !continuesAfterFailure { return false }
             }
@@ -776,6 +1155,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         return ok
     }
 
+    @inline(never)
     mutating func evaluateItems(_ items: ItemsRecord, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
         var ok = true
         var i = instance &+ 1
@@ -796,7 +1176,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         }
         guard items.rest >= 0, i < end else { return ok }
         if items.restIsFalse {
-            report(nodeIndex, .keyword(items.restKeyword), "the array has \(count) items, but only \(prefixCount) are allowed (\(items.restKeyword) is false)")
+            record(nodeIndex, .keyword(items.restKeyword), .itemsBeyond(count: count, allowed: prefixCount, keyword: items.restKeyword))
             return false
         }
         while i < end {
@@ -811,6 +1191,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         return ok
     }
 
+    @inline(never)
     mutating func evaluateContains(_ node: Int32, _ minContains: Int, _ maxContains: Int, _ annotates: Bool,
                                    _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool
     {
@@ -831,13 +1212,11 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         }
         dropErrors(from: errorStart)
         if matches < minContains {
-            report(nodeIndex, .keyword(minContains == 1 ? "contains" : "minContains"),
-                   minContains == 1 ? "the array does not contain an item that matches contains"
-                                    : "the array contains \(matches) matching items, fewer than minContains \(minContains)")
+            record(nodeIndex, .keyword(minContains == 1 ? "contains" : "minContains"), .minContains(minContains, matches: matches))
             return false
         }
         if maxContains >= 0 && matches > maxContains {
-            report(nodeIndex, .keyword("maxContains"), "the array contains \(matches) matching items, more than maxContains \(maxContains)")
+            record(nodeIndex, .keyword("maxContains"), .maxContains(maxContains, matches: matches))
             return false
         }
         return true
@@ -948,23 +1327,33 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
     /// Indices of the first pair of equal items, if any.
     func firstDuplicate(_ instance: Int) -> (Int, Int)? {
-        var positions: [Int] = []
-        positions.reserveCapacity(Int(view[instance].b))
-        var i = instance &+ 1
+        let count = Int(view[instance].b)
         let end = Int(view[instance].a)
-        while i < end {
-            positions.append(i)
-            i = view.next(after: i)
-        }
-        if positions.count <= 32 {
-            for a in 0..<positions.count {
-                for b in (a + 1)..<positions.count where equals(positions[a], positions[b]) {
-                    return (a, b)
+        if count <= 32 {
+            // Pairwise over the tape, no allocation.
+            var a = instance &+ 1
+            var ia = 0
+            while a < end {
+                var b = view.next(after: a)
+                var ib = ia &+ 1
+                while b < end {
+                    if equals(a, b) { return (ia, ib) }
+                    b = view.next(after: b)
+                    ib &+= 1
                 }
+                a = view.next(after: a)
+                ia &+= 1
             }
             return nil
         }
         // Larger arrays: bucket by a hash consistent with JSON equality.
+        var positions: [Int] = []
+        positions.reserveCapacity(count)
+        var i = instance &+ 1
+        while i < end {
+            positions.append(i)
+            i = view.next(after: i)
+        }
         var buckets: [Int: [Int]] = [:]
         for (a, p) in positions.enumerated() {
             let h = hashValue(p)

@@ -12,6 +12,11 @@ struct NodeRecord {
     var constant: Int8
     var collectsAnnotations: Bool
     var resource: Int32
+    /// Whether no operation evaluates a subschema, so evaluation needs no depth or scope tracking.
+    var isLeaf: Bool = false
+    /// For a schema that is only a `$ref`: the node it finally resolves to, which verdict-only
+    /// evaluation jumps to directly. -1 otherwise.
+    var forward: Int32 = -1
 }
 
 /// A keyword, with only plain-data operands (indices into the program's tables).
@@ -62,11 +67,31 @@ struct ByteStringSet {
 
     static let linearLimit = 8
 
+    /// A cheap hash from the length and three bytes; collisions are settled by comparing bytes.
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = key.count
+        guard n > 0 else { return 0 }
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
+        h ^= UInt64(key[0]) &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= UInt64(key[n >> 1]) &* 0x1656_67B1_9E37_79F9
+        h ^= UInt64(key[n &- 1]) &* 0x85EB_CA77_C2B2_AE63
+        return Int(truncatingIfNeeded: h ^ (h >> 31))
+    }
+
+    /// Whether entry `i` equals `key`.
+    @inline(__always)
+    func entryEquals(_ i: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = Int(offsets[i])
+        let n = key.count
+        return Int(offsets[i &+ 1]) &- start == n && memoryEqual(UnsafeBufferPointer(start: bytes + start, count: n), key)
+    }
+
     @inline(__always)
     func index(of key: UnsafeBufferPointer<UInt8>) -> Int? {
         let n = key.count
         if let slots {
-            var h = ByteStringTable.hash(key) & mask
+            var h = ByteStringSet.hash(key) & mask
             while true {
                 let e = Int(slots[h])
                 if e == 0 { return nil }
@@ -169,7 +194,7 @@ final class ProgramMemory: @unchecked Sendable {
             var slots = [Int32](repeating: 0, count: size)
             for i in strings.indices {
                 let key = UnsafeBufferPointer(start: bytesPointer + Int(offsets[i]), count: Int(offsets[i + 1] - offsets[i]))
-                var h = ByteStringTable.hash(key) & (size - 1)
+                var h = ByteStringSet.hash(key) & (size - 1)
                 while slots[h] != 0 { h = (h + 1) & (size - 1) }
                 slots[h] = Int32(i + 1)
             }

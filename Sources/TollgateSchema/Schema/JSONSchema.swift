@@ -11,14 +11,22 @@ public struct JSONSchemaOptions: Sendable, Hashable {
     /// rather than risking the thread's stack, e.g. for a `$ref` cycle that never consumes the
     /// instance. Default: 512.
     public var maxEvaluationDepth: Int
+    /// Stack one evaluation may use before the instance is invalid ("too deep") rather than the
+    /// thread crashing. An optimized build uses about 1.5 KiB per level of a recursive schema, so
+    /// the default covers the default 128 levels of document nesting. Keep it well below the
+    /// smallest thread stack you validate on (8 MiB for Swift concurrency and Dispatch threads on
+    /// Linux; 512 KiB for secondary threads on Apple platforms). Default: 256 KiB.
+    public var maxEvaluationStackBytes: Int
 
     public init(defaultDraft: JSONSchemaDraft = .default, formatAssertion: Bool = false,
-                parseLimits: JSONParseLimits = .default, maxEvaluationDepth: Int = 512)
+                parseLimits: JSONParseLimits = .default, maxEvaluationDepth: Int = 512,
+                maxEvaluationStackBytes: Int = 256 * 1024)
     {
         self.defaultDraft = defaultDraft
         self.formatAssertion = formatAssertion
         self.parseLimits = parseLimits
         self.maxEvaluationDepth = maxEvaluationDepth
+        self.maxEvaluationStackBytes = maxEvaluationStackBytes
     }
 }
 
@@ -172,3 +180,84 @@ public struct JSONSchema: Sendable {
         return try Array(collection).withUnsafeBytes { run($0) }.get()
     }
 }
+
+extension JSONSchema {
+    /// A validator for one thread or task at a time. It keeps its parse buffers between calls, so
+    /// validating raw bytes allocates nothing once it has seen a message of the current size: the
+    /// fastest way to check a stream of messages. Make one per consumer task; it is not `Sendable`.
+    ///
+    /// ```swift
+    /// let validator = schema.makeValidator()
+    /// for message in batch { if try !validator.isValid(json: message.value) { ... } }
+    /// ```
+    public final class Validator {
+        /// The schema this validator checks against.
+        public let schema: JSONSchema
+        private let buffers: UnsafeMutablePointer<ParseBuffers>
+
+        /// Buffers grown past this many tape entries (about 4 MiB) by an unusually large message are
+        /// given back after it, so one large message does not pin its memory.
+        static let retainedNodeCapacity = 1 << 18
+
+        public init(_ schema: JSONSchema) {
+            self.schema = schema
+            buffers = .allocate(capacity: 1)
+            buffers.initialize(to: ParseBuffers(nodeCapacity: 1024))
+        }
+
+        deinit {
+            buffers.deinitialize(count: 1)
+            buffers.deallocate()
+        }
+
+        /// Runs `body` on the tape of `json` parsed into this validator's buffers.
+        private func withParsed<R>(_ json: UnsafeRawBufferPointer, _ body: (TapeView) -> R) throws(JSONParseError) -> R {
+            let bytes = json.bindMemory(to: UInt8.self)
+            defer {
+                if buffers.pointee.nodeCapacity > Validator.retainedNodeCapacity {
+                    buffers.pointee = ParseBuffers(nodeCapacity: 1024)
+                }
+            }
+            _ = try JSONParser.parse(bytes, limits: schema.options.parseLimits, into: &buffers.pointee)
+            let view = TapeView(nodes: buffers.pointee.nodes, input: bytes.baseAddress ?? emptyInputBase,
+                                arena: buffers.pointee.arena.map { UnsafePointer($0) })
+            return body(view)
+        }
+
+        /// Parses `json` and says whether it is valid.
+        /// - Throws: ``JSONParseError`` when `json` is not an acceptable JSON document.
+        public func isValid(json: UnsafeRawBufferPointer) throws(JSONParseError) -> Bool {
+            try withParsed(json) { view in
+                var evaluator = Evaluator<VerdictMode>(program: schema.program, view: view, stopAtFirstError: true)
+                return evaluator.run()
+            }
+        }
+
+        /// Parses `json` and says whether it is valid.
+        public func isValid(json: some Collection<UInt8>) throws(JSONParseError) -> Bool {
+            try JSONSchema.withContiguousBytes(json) { raw throws(JSONParseError) in try isValid(json: raw) }
+        }
+
+        /// Parses `json` and validates it, listing every error (or only the first).
+        public func validate(json: UnsafeRawBufferPointer, stopAtFirstError: Bool = false) throws(JSONParseError) -> ValidationResult {
+            try withParsed(json) { view in
+                var evaluator = Evaluator<ErrorsMode>(program: schema.program, view: view, stopAtFirstError: stopAtFirstError)
+                let valid = evaluator.run()
+                return ValidationResult(isValid: valid, errors: evaluator.errors)
+            }
+        }
+
+        /// Parses `json` and validates it, listing every error (or only the first).
+        public func validate(json: some Collection<UInt8>, stopAtFirstError: Bool = false) throws(JSONParseError) -> ValidationResult {
+            try JSONSchema.withContiguousBytes(json) { raw throws(JSONParseError) in
+                try validate(json: raw, stopAtFirstError: stopAtFirstError)
+            }
+        }
+    }
+
+    /// A ``Validator`` for this schema, for one thread or task.
+    public func makeValidator() -> Validator { Validator(self) }
+}
+
+@available(*, unavailable, message: "a Validator reuses its buffers; make one per task with makeValidator()")
+extension JSONSchema.Validator: Sendable {}

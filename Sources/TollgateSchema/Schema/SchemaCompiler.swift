@@ -51,7 +51,8 @@ final class SchemaCompiler {
         let root = try node(for: Location(document: doc, pointer: []))
         try drain()
         return SchemaProgram(nodes: nodes, root: root, resources: resources, usesDynamicScope: usesDynamicScope,
-                             maxEvaluationDepth: options.maxEvaluationDepth)
+                             maxEvaluationDepth: options.maxEvaluationDepth,
+                             maxEvaluationStackBytes: options.maxEvaluationStackBytes)
     }
 
     /// Compiles nodes until the worklist is empty; then, if `$dynamicRef` is used, materializes the

@@ -12,6 +12,8 @@ final class SchemaProgram: @unchecked Sendable {
     let usesDynamicScope: Bool
     /// Evaluation depth at which a result is "invalid: recursion too deep" rather than a stack overflow.
     let maxEvaluationDepth: Int
+    /// Stack an evaluation may use before its result is "invalid: too deep".
+    let maxEvaluationStackBytes: Int
 
     // The plain-data tables the evaluator runs on (see ExecutableProgram.swift).
     let memory = ProgramMemory()
@@ -23,17 +25,21 @@ final class SchemaProgram: @unchecked Sendable {
     let enumRecords: UnsafeMutablePointer<EnumRecord>
     let dependentRecords: UnsafeMutablePointer<DependentSchemasRecord>
     let regexes: UnsafeMutablePointer<ECMARegex>
+    /// Per regex, its DFA unretained (`regexes` keeps it alive), or nil when it runs another matcher.
+    let regexDFAs: UnsafeMutablePointer<Unmanaged<RegexDFA>?>
     let numbers: UnsafeMutablePointer<JSONNumber>
     let values: UnsafeMutablePointer<JSONValue>
     /// Property names and pattern sources, for error paths.
     let names: [String]
 
-    init(nodes: [SchemaNode], root: Int, resources: [SchemaResourceInfo], usesDynamicScope: Bool, maxEvaluationDepth: Int) {
+    init(nodes: [SchemaNode], root: Int, resources: [SchemaResourceInfo], usesDynamicScope: Bool, maxEvaluationDepth: Int,
+         maxEvaluationStackBytes: Int) {
         self.nodes = nodes
         self.root = root
         self.resources = resources
         self.usesDynamicScope = usesDynamicScope
         self.maxEvaluationDepth = maxEvaluationDepth
+        self.maxEvaluationStackBytes = maxEvaluationStackBytes
 
         var records: [NodeRecord] = []
         var ops: [Op] = []
@@ -145,6 +151,20 @@ final class SchemaProgram: @unchecked Sendable {
                 }
             }
         }
+        // Leaves and `$ref` forwarding (only where the dynamic scope cannot observe the skipped node).
+        for i in records.indices {
+            let node = nodes[i]
+            records[i].isLeaf = node.constant == nil && !node.collectsAnnotations && node.keywords.allSatisfy(\.isLeafCheck)
+            guard !usesDynamicScope, !node.collectsAnnotations, node.keywords.count == 1,
+                  case .ref(var target) = node.keywords[0] else { continue }
+            var hops = 0
+            while hops < nodes.count, nodes[target].keywords.count == 1, !nodes[target].collectsAnnotations,
+                  case .ref(let next) = nodes[target].keywords[0] {
+                target = next
+                hops += 1
+            }
+            if hops < nodes.count { records[i].forward = Int32(target) }
+        }
         self.nodeRecords = memory.store(records)
         self.ops = memory.store(ops)
         self.children = memory.store(children)
@@ -153,6 +173,7 @@ final class SchemaProgram: @unchecked Sendable {
         self.enumRecords = memory.store(enums)
         self.dependentRecords = memory.store(dependents)
         self.regexes = memory.store(regexes)
+        self.regexDFAs = memory.store(regexes.map(\.unmanagedDFA))
         self.numbers = memory.store(numbers)
         self.values = memory.store(values)
         self.names = names
@@ -396,6 +417,19 @@ struct EnumKeyword: Sendable {
     var values: [JSONValue]
     var strings: ByteStringTable
     var others: [JSONValue]
+}
+
+extension Keyword {
+    /// Whether the keyword checks the instance without evaluating a subschema.
+    var isLeafCheck: Bool {
+        switch self {
+        case .type, .const, .enumeration, .multipleOf, .bound, .minLength, .maxLength, .pattern, .format, .content,
+             .minItems, .maxItems, .uniqueItems, .minProperties, .maxProperties, .dependentRequired:
+            return true
+        default:
+            return false
+        }
+    }
 }
 
 /// A compiled keyword.
