@@ -108,8 +108,8 @@ struct ValidateCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        try await LargeStack.run { [self] in try validateAll() }
+    func run() throws {
+        try validateAll()
     }
 
     /// Compiles the schema, validates every input and throws the exit status when it is not 0.
@@ -118,17 +118,18 @@ struct ValidateCommand: AsyncParsableCommand {
                                         parseLimits: JSONParseLimits(maxDepth: maxDepth, maxBytes: maxBytes))
         let compiled = try SchemaFiles().compile(schemaPath: schema, refDirectories: refDirectories, options: options)
         let report = ValidationReport(format: output)
+        let validator = compiled.makeValidator()
         for path in documents {
-            validateDocument(path, schema: compiled, report: report)
+            validateDocument(path, validator: validator, report: report)
         }
         for path in jsonLinesFiles {
-            validateJSONLines(path, schema: compiled, report: report)
+            validateJSONLines(path, validator: validator, report: report)
         }
         let status = report.finish()
         if status != 0 { throw ExitCode(status) }
     }
 
-    private func validateDocument(_ path: String, schema: JSONSchema, report: ValidationReport) {
+    private func validateDocument(_ path: String, validator: JSONSchema.Validator, report: ValidationReport) {
         let read: (data: Data?, size: Int?)
         do {
             read = try InputFiles.read(path, limit: maxBytes)
@@ -140,18 +141,18 @@ struct ValidateCommand: AsyncParsableCommand {
             report.record(InputFiles.displayName(path), notJSON: tooLarge(size: read.size))
             return
         }
-        data.withUnsafeBytes { check($0, name: InputFiles.displayName(path), schema: schema, report: report) }
+        data.withUnsafeBytes { check($0, name: InputFiles.displayName(path), validator: validator, report: report) }
         report.flush()
     }
 
-    private func validateJSONLines(_ path: String, schema: JSONSchema, report: ValidationReport) {
+    private func validateJSONLines(_ path: String, validator: JSONSchema.Validator, report: ValidationReport) {
         do {
             let handle = try InputFiles.open(path)
             let reader = JSONLinesReader(maxLineBytes: maxBytes)
             try reader.forEachLine(of: handle, afterChunk: report.flush) { number, line in
                 let name = "\(InputFiles.displayName(path)):\(number)"
                 switch line {
-                case .bytes(let bytes): check(bytes, name: name, schema: schema, report: report)
+                case .bytes(let bytes): check(bytes, name: name, validator: validator, report: report)
                 case .tooLong(let size): report.record(name, notJSON: tooLarge(size: size))
                 }
             }
@@ -160,9 +161,14 @@ struct ValidateCommand: AsyncParsableCommand {
         }
     }
 
-    private func check(_ bytes: UnsafeRawBufferPointer, name: String, schema: JSONSchema, report: ValidationReport) {
+    private func check(_ bytes: UnsafeRawBufferPointer, name: String, validator: JSONSchema.Validator, report: ValidationReport) {
         do {
-            report.record(name, try schema.validate(json: bytes, stopAtFirstError: stopAtFirstError))
+            // The verdict alone is cheapest; details are worked out only for invalid documents.
+            if try validator.isValid(json: bytes) {
+                report.record(name, .valid)
+            } else {
+                report.record(name, try validator.validate(json: bytes, stopAtFirstError: stopAtFirstError))
+            }
         } catch {
             report.record(name, notJSON: error)
         }

@@ -388,7 +388,9 @@ struct ValidateCommandTests {
         let run = try sandbox.run(["validate", "--schema", "schema.json", "--max-depth", "20000", "--output", "json", "deep.json"])
         #expect(run.status == 1, "\(run)")
         let error = try #require(run.jsonLines().first?["errors"]?.arrayValue?.first, "\(run)")
-        #expect(error["message"]?.stringValue?.contains("512 levels") == true, "\(run)")
+        // The evaluator stops at its depth limit or its stack budget, whichever comes first.
+        let message = error["message"]?.stringValue ?? ""
+        #expect(message.contains("levels deep") || message.contains("KiB of stack"), "\(run)")
     }
 
     @Test("--stop-at-first-error reports one error per invalid document")

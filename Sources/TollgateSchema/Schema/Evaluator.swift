@@ -516,10 +516,10 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             guard kind == .object else { return true }
             return evaluateMembers(membersRecords[Int(m)], nodeIndex, instance, annotations)
 
-        case .dependentSchemas(let r):
+        case .dependentSchemas:
             return applyDependentSchemas(k, nodeIndex, instance, annotations)
 
-        case .propertyNames(let node):
+        case .propertyNames:
             return applyPropertyNames(k, nodeIndex, instance, annotations)
 
         case .items(let r):
@@ -530,19 +530,19 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             guard kind == .array else { return true }
             return evaluateContains(node, Int(min), Int(max), annotates, nodeIndex, instance, annotations)
 
-        case .allOf(let start, let count):
+        case .allOf:
             return applyAllOf(k, nodeIndex, instance, annotations)
 
-        case .anyOf(let start, let count):
+        case .anyOf:
             return applyAnyOf(k, nodeIndex, instance, annotations)
 
-        case .oneOf(let start, let count):
+        case .oneOf:
             return applyOneOf(k, nodeIndex, instance, annotations)
 
-        case .not(let node):
+        case .not:
             return applyNot(k, nodeIndex, instance, annotations)
 
-        case .conditional(let condition, let thenNode, let elseNode):
+        case .conditional:
             return applyConditional(k, nodeIndex, instance, annotations)
 
         case .ref(let target):
@@ -551,13 +551,13 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         case .dynamicRef:
             return applyDynamicRef(k, nodeIndex, instance, annotations)
 
-        case .recursiveRef(let staticTarget):
+        case .recursiveRef:
             return applyRecursiveRef(k, nodeIndex, instance, annotations)
 
-        case .unevaluatedProperties(let node):
+        case .unevaluatedProperties:
             return applyUnevaluatedProperties(k, nodeIndex, instance, annotations)
 
-        case .unevaluatedItems(let node):
+        case .unevaluatedItems:
             return applyUnevaluatedItems(k, nodeIndex, instance, annotations)
 
         default:
@@ -714,7 +714,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     @inline(never)
     mutating func applyDependentSchemas(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
         let kind = view[instance].kind
-        _ = kind
         guard case .dependentSchemas(let r) = ops[k] else { return true }
             guard kind == .object else { return true }
         let record = dependentRecords[Int(r)]
@@ -746,7 +745,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     @inline(never)
     mutating func applyPropertyNames(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
         let kind = view[instance].kind
-        _ = kind
         guard case .propertyNames(let node) = ops[k] else { return true }
             guard kind == .object else { return true }
         var ok = true
@@ -765,8 +763,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     /// `allOf`: off the inline path, so the recursive evaluation frames stay small.
     @inline(never)
     mutating func applyAllOf(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
-        let kind = view[instance].kind
-        _ = kind
         guard case .allOf(let start, let count) = ops[k] else { return true }
             var ok = true
         var i: Int32 = 0
@@ -783,8 +779,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     /// `anyOf`: off the inline path, so the recursive evaluation frames stay small.
     @inline(never)
     mutating func applyAnyOf(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
-        let kind = view[instance].kind
-        _ = kind
         guard case .anyOf(let start, let count) = ops[k] else { return true }
             let errorStart = errorCount
         var any = false
@@ -814,8 +808,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     /// `oneOf`: off the inline path, so the recursive evaluation frames stay small.
     @inline(never)
     mutating func applyOneOf(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
-        let kind = view[instance].kind
-        _ = kind
         guard case .oneOf(let start, let count) = ops[k] else { return true }
             let errorStart = errorCount
         var matched = 0
@@ -857,8 +849,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     /// `not`: off the inline path, so the recursive evaluation frames stay small.
     @inline(never)
     mutating func applyNot(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
-        let kind = view[instance].kind
-        _ = kind
         guard case .not(let node) = ops[k] else { return true }
             let errorStart = errorCount
         let ok = descend(node, instance, nil, .keyword("not"))
@@ -870,8 +860,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     /// `conditional`: off the inline path, so the recursive evaluation frames stay small.
     @inline(never)
     mutating func applyConditional(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
-        let kind = view[instance].kind
-        _ = kind
         guard case .conditional(let condition, let thenNode, let elseNode) = ops[k] else { return true }
             if thenNode < 0 && elseNode < 0 && annotations == nil { return true }
         let branch = annotations == nil ? nil : Annotations.make()
@@ -891,8 +879,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     /// `dynamicRef`: off the inline path, so the recursive evaluation frames stay small.
     @inline(never)
     mutating func applyDynamicRef(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
-        let kind = view[instance].kind
-        _ = kind
         guard case .dynamicRef = ops[k] else { return true }
             guard case .dynamicRef(let d) = program.keyword(node: Int(nodeIndex), op: k) else { return true }
         var target = d.target
@@ -910,8 +896,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     /// `recursiveRef`: off the inline path, so the recursive evaluation frames stay small.
     @inline(never)
     mutating func applyRecursiveRef(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
-        let kind = view[instance].kind
-        _ = kind
         guard case .recursiveRef(let staticTarget) = ops[k] else { return true }
             var target = Int(staticTarget)
         if program.resources[Int(nodes[target].resource)].recursiveAnchor {
@@ -930,7 +914,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     @inline(never)
     mutating func applyUnevaluatedProperties(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
         let kind = view[instance].kind
-        _ = kind
         guard case .unevaluatedProperties(let node) = ops[k] else { return true }
             guard kind == .object, let annotations, !annotations.allProperties else { return true }
         var ok = true
@@ -961,7 +944,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     @inline(never)
     mutating func applyUnevaluatedItems(_ k: Int, _ nodeIndex: Int32, _ instance: Int, _ annotations: Annotations?) -> Bool {
         let kind = view[instance].kind
-        _ = kind
         guard case .unevaluatedItems(let node) = ops[k] else { return true }
             guard kind == .array, let annotations, !annotations.allItems else { return true }
         var ok = true
