@@ -93,6 +93,15 @@ struct JSONSchemaTestSuiteTests {
         return failures
     }
 
+    @Test("the suite is present beside the repository, so the parameterised tests cannot pass empty")
+    func suiteIsPresent() {
+        #expect(SuiteFile.required.count >= 190, "found \(SuiteFile.required.count) required test files under \(SharedFixtures.testSuite.path)")
+        #expect(SuiteFile.optionalFormat.count >= 70)
+        for (_, directory) in SuiteFile.drafts {
+            #expect(SuiteFile.required.contains { $0.directory == directory }, "no tests for \(directory)")
+        }
+    }
+
     @Test("required tests", arguments: SuiteFile.required)
     func required(_ file: SuiteFile) throws {
         for (_, comment) in try Self.run(file) {
