@@ -16,6 +16,7 @@ struct TollgateCommand: AsyncParsableCommand {
             Exit status: 0 success, 1 some input was rejected (e.g. an invalid document), 2 usage \
             error, unreadable input, or a schema that does not compile.
             """,
+        version: "0.1.0",
         subcommands: [ValidateCommand.self]
     )
 
