@@ -41,29 +41,6 @@ enum FormatASCII {
     }
 }
 
-/// UTF-8 decoding for inputs that the JSON parser already checked.
-enum FormatUTF8 {
-    /// The scalar value that starts at `index`, and its length in bytes.
-    ///
-    /// `utf8` must be valid UTF-8 and `index` must start a scalar. A sequence cut short by the end of
-    /// the buffer (which valid input never has) yields U+FFFD rather than reading past the end.
-    @inline(__always)
-    static func decode(_ utf8: UnsafeBufferPointer<UInt8>, at index: Int) -> (scalar: UInt32, length: Int) {
-        let lead = UInt32(utf8[index])
-        if lead < 0x80 {
-            return (lead, 1)
-        }
-        let length = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-        guard index + length <= utf8.count else {
-            return (0xFFFD, utf8.count - index)
-        }
-        var scalar = lead & (0x7F >> UInt32(length))
-        for offset in 1..<length {
-            scalar = scalar << 6 | UInt32(utf8[index + offset] & 0x3F)
-        }
-        return (scalar, length)
-    }
-}
 
 /// A set of ASCII bytes as a 128-bit bitmap: membership is a shift and a mask, for the hot paths.
 struct FormatASCIISet: Equatable {

@@ -116,7 +116,7 @@ enum FormatHostname {
                 var scalarCount = 0
                 var isASCII = true
                 while index < end {
-                    let (scalar, length) = FormatUTF8.decode(utf8, at: index)
+                    let (scalar, length) = ValidUTF8.decode(utf8, at: index)
                     if scalar == 0x2E || isIdeographicFullStop(scalar) {
                         labelEnd = index
                         separatorLength = length

@@ -203,7 +203,7 @@ enum FormatURI {
                 }
             } else {
                 guard international else { return false }
-                let (scalar, length) = FormatUTF8.decode(utf8, at: index)
+                let (scalar, length) = ValidUTF8.decode(utf8, at: index)
                 guard isUCSCharacter(scalar) || (privateUse && isPrivateUse(scalar)) else { return false }
                 index += length
             }

@@ -20,7 +20,7 @@ enum FormatURITemplate {
                 guard isLiteral(byte) else { return false }
                 index += 1
             } else {
-                let (scalar, length) = FormatUTF8.decode(utf8, at: index)
+                let (scalar, length) = ValidUTF8.decode(utf8, at: index)
                 guard FormatURI.isUCSCharacter(scalar) || FormatURI.isPrivateUse(scalar) else { return false }
                 index += length
             }

@@ -877,10 +877,3 @@ func memoryEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8
     return pa.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == pb.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
 }
 
-/// A byte string that hashes by content, borrowed from memory that outlives it.
-struct HashedBytes: Hashable {
-    let bytes: UnsafeBufferPointer<UInt8>
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-    static func == (a: HashedBytes, b: HashedBytes) -> Bool { memoryEqual(a.bytes, b.bytes) }
-    func hash(into hasher: inout Hasher) { hasher.combine(bytes: UnsafeRawBufferPointer(bytes)) }
-}

@@ -192,12 +192,12 @@ final class RegexBacktracker: Sendable {
         func read(at position: Int, backward: Bool) -> (codePoint: UInt32, next: Int)? {
             if backward {
                 guard position > 0 else { return nil }
-                let start = RegexUTF8.previousStart(input, before: position)
-                return (RegexUTF8.decode(input, at: start).codePoint, start)
+                let start = ValidUTF8.previousStart(input, before: position)
+                return (ValidUTF8.decode(input, at: start).scalar, start)
             }
             guard position < input.count else { return nil }
-            let decoded = RegexUTF8.decode(input, at: position)
-            return (decoded.codePoint, position + decoded.length)
+            let decoded = ValidUTF8.decode(input, at: position)
+            return (decoded.scalar, position + decoded.length)
         }
 
         @inline(__always)
@@ -424,8 +424,8 @@ final class RegexBacktracker: Sendable {
                     if kind == Entry.giveBack {
                         // Step back over the last code point taken (in the repeat's direction).
                         let previous = backward
-                            ? second + RegexUTF8.decode(input, at: second).length
-                            : RegexUTF8.previousStart(input, before: second)
+                            ? second + ValidUTF8.decode(input, at: second).length
+                            : ValidUTF8.previousStart(input, before: second)
                         if third - 1 > min {
                             push(Entry.giveBack, first, previous, third - 1)
                         }
@@ -459,7 +459,7 @@ final class RegexBacktracker: Sendable {
             if anchoredAtStart || start >= input.count {
                 return .noMatch
             }
-            start += RegexUTF8.decode(input, at: start).length
+            start += ValidUTF8.decode(input, at: start).length
         }
     }
 }

@@ -133,52 +133,8 @@ extension RegexCodePointSet {
     static let dot = RegexCodePointSet(ranges: [0x0A...0x0A, 0x0D...0x0D, 0x2028...0x2029]).inverted()
 }
 
-/// Decoding of the input, which the JSON parser guarantees is valid UTF-8. The decoders stay
-/// memory-safe on invalid input (a stray byte decodes as itself, one byte long) but do not
-/// promise any particular verdict for it.
+/// Byte-level helpers for the matchers; decoding itself is `ValidUTF8`.
 enum RegexUTF8 {
-    /// The code point starting at `index` (which must be `< input.count`) and its length in bytes.
-    @inline(__always)
-    static func decode(_ input: UnsafeBufferPointer<UInt8>, at index: Int) -> (codePoint: UInt32, length: Int) {
-        let lead = UInt32(input[index])
-        if lead < 0x80 {
-            return (lead, 1)
-        }
-        return decodeMultiByte(input, at: index, lead: lead)
-    }
-
-    @inline(never)
-    static func decodeMultiByte(_ input: UnsafeBufferPointer<UInt8>, at index: Int, lead: UInt32)
-        -> (codePoint: UInt32, length: Int)
-    {
-        let count = input.count
-        if lead >= 0xF0, index + 3 < count {
-            let value = (lead & 0x07) << 18 | (UInt32(input[index + 1]) & 0x3F) << 12
-                | (UInt32(input[index + 2]) & 0x3F) << 6 | (UInt32(input[index + 3]) & 0x3F)
-            return (min(value, RegexCodePointSet.maxCodePoint), 4)
-        }
-        if lead >= 0xE0, lead < 0xF0, index + 2 < count {
-            let value = (lead & 0x0F) << 12 | (UInt32(input[index + 1]) & 0x3F) << 6
-                | (UInt32(input[index + 2]) & 0x3F)
-            return (value, 3)
-        }
-        if lead >= 0xC0, lead < 0xE0, index + 1 < count {
-            return ((lead & 0x1F) << 6 | (UInt32(input[index + 1]) & 0x3F), 2)
-        }
-        return (lead, 1)
-    }
-
-    /// The start of the code point that ends at `index` (which must be `> 0`).
-    @inline(__always)
-    static func previousStart(_ input: UnsafeBufferPointer<UInt8>, before index: Int) -> Int {
-        var start = index - 1
-        let limit = max(0, index - 4)
-        while start > limit, input[start] & 0xC0 == 0x80 {
-            start -= 1
-        }
-        return start
-    }
-
     /// Whether the byte at `index` is an ASCII word character (`\w`); false outside the input.
     /// `\w` is ASCII-only, so one byte decides.
     @inline(__always)

@@ -49,8 +49,8 @@ final class RegexDFA: Sendable {
                         classIndex = ascii[Int(byte)]
                         index &+= 1
                     } else {
-                        let decoded = RegexUTF8.decodeMultiByte(input, at: index, lead: UInt32(byte))
-                        classIndex = classifier.classOf(decoded.codePoint)
+                        let decoded = ValidUTF8.decodeMultiByte(input, at: index, lead: UInt32(byte))
+                        classIndex = classifier.classOf(decoded.scalar)
                         index &+= decoded.length
                     }
                     row = table[Int(row &+ classIndex)]

@@ -109,8 +109,8 @@ final class RegexPikeVM: Sendable {
                 if currentCount == 0 && !restarts {
                     return .noMatch
                 }
-                let decoded = RegexUTF8.decode(input, at: position)
-                let classIndex = classifier.classOf(decoded.codePoint)
+                let decoded = ValidUTF8.decode(input, at: position)
+                let classIndex = classifier.classOf(decoded.scalar)
                 position += decoded.length
                 let context = Context(input, position: position)
                 generation += 1

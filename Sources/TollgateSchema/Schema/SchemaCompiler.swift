@@ -531,7 +531,7 @@ final class SchemaCompiler {
                 for value in values {
                     if case .string(let s) = value { strings.append(s) } else { others.append(value) }
                 }
-                out.append(.enumeration(EnumKeyword(values: values, strings: ByteStringTable(strings), others: others)))
+                out.append(.enumeration(EnumKeyword(values: values, strings: strings, others: others)))
             }
         }
 
@@ -668,8 +668,8 @@ final class SchemaCompiler {
                 }
             }
             if hasProperties || !patterns.isEmpty || additional != nil || !required.isEmpty {
-                out.append(.members(MembersKeyword(names: ByteStringTable(names), propertyNodes: propertyNodes,
-                                                   required: required, hasProperties: hasProperties,
+                out.append(.members(MembersKeyword(names: names, propertyNodes: propertyNodes,
+                                                   required: required,
                                                    patterns: patterns, additional: additional)))
             }
             if validation && draft >= .draft2019_09, let v = object["dependentRequired"] {

@@ -81,7 +81,7 @@ final class SchemaProgram: @unchecked Sendable {
                         ops.append(.enumeration(enumRecord(strings: [], others: [v])))
                     }
                 case .enumeration(let e):
-                    ops.append(.enumeration(enumRecord(strings: e.strings.strings, others: e.others)))
+                    ops.append(.enumeration(enumRecord(strings: e.strings, others: e.others)))
                 case .multipleOf(let m):
                     numbers.append(m.divisor)
                     ops.append(.multipleOf(number: Int32(numbers.count - 1), intModulus: m.intModulus ?? 0))
@@ -103,7 +103,7 @@ final class SchemaProgram: @unchecked Sendable {
                 case .maxProperties(let n): ops.append(.maxProperties(n))
                 case .members(let m):
                     let nameBase = Int32(names.count)
-                    names += m.names.strings
+                    names += m.names
                     var patterns: [PatternEntry] = []
                     for p in m.patterns {
                         regexes.append(p.regex)
@@ -111,7 +111,7 @@ final class SchemaProgram: @unchecked Sendable {
                         patterns.append(PatternEntry(regex: Int32(regexes.count - 1), node: Int32(p.node), name: Int32(names.count - 1)))
                     }
                     members.append(MembersRecord(
-                        names: memory.makeSet(m.names.strings), nameBase: nameBase,
+                        names: memory.makeSet(m.names), nameBase: nameBase,
                         propertyNodes: UnsafePointer(memory.store(m.propertyNodes.map { Int32($0) })),
                         required: UnsafePointer(memory.store(m.required.map { Int32($0) })), requiredCount: Int32(m.required.count),
                         patterns: UnsafePointer(memory.store(patterns)), patternCount: Int32(patterns.count),
@@ -377,16 +377,13 @@ struct MultipleOf: Sendable {
 /// over the instance's members: `properties`, `patternProperties`, `additionalProperties`, `required`.
 struct MembersKeyword: Sendable {
     /// Names from `properties` and `required`.
-    var names: ByteStringTable
+    var names: [String]
     /// For each name, its `properties` subschema, or -1 when it is only required.
     var propertyNodes: [Int]
     /// Indices into `names` that `required` lists, in `required` order.
     var required: [Int]
-    var hasProperties: Bool
     var patterns: [(regex: ECMARegex, source: String, node: Int)]
     var additional: Int?
-    /// How the draft spells the required keyword's errors.
-    var requiredKeyword: String = "required"
 }
 
 struct ItemsKeyword: Sendable {
@@ -415,7 +412,7 @@ struct DynamicRefKeyword: Sendable {
 /// The enum keyword: strings matched by bytes, other values structurally.
 struct EnumKeyword: Sendable {
     var values: [JSONValue]
-    var strings: ByteStringTable
+    var strings: [String]
     var others: [JSONValue]
 }
 
