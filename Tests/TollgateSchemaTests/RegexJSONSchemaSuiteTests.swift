@@ -43,17 +43,11 @@ struct RegexJSONSchemaSuiteTests {
     }
 }
 
-/// Loading and evaluating the test-suite files. The path logic lives only in `url(of:)`.
+/// Loading and evaluating the test-suite files (located through `SharedFixtures`).
 enum RegexTestSuite {
     /// `<repository>/../shared/json-schema-test-suite/tests/<relative>`.
     static func url(of relative: String) -> URL {
-        URL(fileURLWithPath: #filePath)  // <repository>/Tests/TollgateSchemaTests/<this file>
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .appendingPathComponent("../shared/json-schema-test-suite/tests")
-            .appendingPathComponent(relative)
-            .standardized
+        SharedFixtures.testSuite.appendingPathComponent("tests").appendingPathComponent(relative)
     }
 
     struct TestCase: Decodable {
