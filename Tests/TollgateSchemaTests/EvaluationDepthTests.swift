@@ -69,6 +69,39 @@ struct EvaluationDepthTests {
         #expect(result?.errors.last?.message.contains("KiB of stack") == true, "\(String(describing: result?.errors.last))")
     }
 
+    @Test("branching $ref cycles end at the first limit instead of multiplying the work")
+    func branchingCycle() throws {
+        for combinator in ["allOf", "anyOf", "oneOf"] {
+            let schema = try JSONSchema(parsing: Array(##"{"$defs": {"a": {"\##(combinator)": [{"$ref": "#/$defs/a"}, {"$ref": "#/$defs/a"}]}}, "$ref": "#/$defs/a"}"##.utf8))
+            let clock = ContinuousClock()
+            var result = ValidationResult.valid
+            let elapsed = try clock.measure { result = try schema.validate(json: Array("1".utf8)) }
+            #expect(!result.isValid)
+            #expect(elapsed < .seconds(2), "\(combinator) took \(elapsed)")
+            #expect(result.errors.count < 600, "\(combinator): \(result.errors.count) errors")
+            #expect(try schema.isValid(json: Array("1".utf8)) == false)
+        }
+    }
+
+    @Test("alternatives that re-evaluate deep values are cut off by the step budget")
+    func exponentialAlternatives() throws {
+        // Each level tries the first alternative (which evaluates the whole subtree with `items`,
+        // then fails `contains`) and then the second: 2^depth evaluations without a budget.
+        // A generous stack budget, so that in unoptimized builds too the step budget is what ends it.
+        let schema = try JSONSchema(parsing: Array(##"{"anyOf": [{"items": {"$ref": "#"}, "contains": {"type": "string"}}, {"items": {"$ref": "#"}}]}"##.utf8),
+                                    options: JSONSchemaOptions(maxEvaluationStackBytes: 4 * 1024 * 1024))
+        let text = Self.nestedArrays(40)
+        let clock = ContinuousClock()
+        var verdict = true
+        let elapsed = try clock.measure { verdict = try schema.isValid(json: Array(text.utf8)) }
+        #expect(!verdict)
+        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        let result = try schema.validate(json: Array(text.utf8))
+        #expect(result.errors.last?.message.contains("budget of 100 steps per JSON value") == true, "\(result.errors.suffix(1))")
+        // Shallow documents are unaffected: the same schema accepts a small nesting.
+        #expect(try schema.isValid(json: Array(Self.nestedArrays(6).utf8)))
+    }
+
     @Test("a $ref cycle that never consumes the instance ends at the depth limit")
     func refCycle() throws {
         let schema = try JSONSchema(["$defs": ["a": ["$ref": "#/$defs/b"], "b": ["anyOf": [["$ref": "#/$defs/a"]]]],

@@ -30,7 +30,7 @@ public struct JSONDocument: Sendable {
     /// Runs `body` with an unsafe view of the tape. Do not escape the view.
     func withView<R>(_ body: (TapeView) throws -> R) rethrows -> R {
         try bytes.withUnsafeBufferPointer { buffer in
-            try body(TapeView(nodes: tape.nodes, input: buffer.baseAddress ?? emptyInputBase,
+            try body(TapeView(nodes: tape.nodes, count: tape.count, input: buffer.baseAddress ?? emptyInputBase,
                               arena: tape.arena.map { UnsafePointer($0) }))
         }
     }

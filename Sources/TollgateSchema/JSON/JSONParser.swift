@@ -239,7 +239,7 @@ struct JSONParser: ~Copyable {
                     sync()
                     try parseKey()
                     reload()
-                    print = JSONParser.fingerprint(TapeView(nodes: out, input: base, arena: arena.map { UnsafePointer($0) }).string(n &- 1))
+                    print = JSONParser.fingerprint(TapeView(nodes: out, count: n, input: base, arena: arena.map { UnsafePointer($0) }).string(n &- 1))
                 }
                 if checkDuplicates {
                     if keyTop == keyCapacity {
@@ -438,7 +438,7 @@ struct JSONParser: ~Copyable {
     /// candidates neighbours.
     private func checkDuplicateKeys(_ keyRange: UnsafeMutableBufferPointer<KeyPrint>) throws(JSONParseError) {
         var keys = keyRange
-        let view = TapeView(nodes: nodes, input: base, arena: arena.map { UnsafePointer($0) })
+        let view = TapeView(nodes: nodes, count: count, input: base, arena: arena.map { UnsafePointer($0) })
         // By fingerprint, then by bytes: equal names end up next to each other.
         keys.sort { a, b in
             if a.print != b.print { return a.print < b.print }
@@ -466,7 +466,7 @@ struct JSONParser: ~Copyable {
 
     /// Rejects `key` if an earlier key of the same object has the same name.
     private func checkDuplicate(_ key: KeyPrint, among earlier: UnsafeBufferPointer<KeyPrint>) throws(JSONParseError) {
-        let view = TapeView(nodes: nodes, input: base, arena: arena.map { UnsafePointer($0) })
+        let view = TapeView(nodes: nodes, count: count, input: base, arena: arena.map { UnsafePointer($0) })
         let name = view.string(key.index)
         for other in earlier where other.print == key.print && memoryEqual(view.string(other.index), name) {
             throw duplicate(name, at: key.offset)

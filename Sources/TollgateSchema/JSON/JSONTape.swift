@@ -78,10 +78,13 @@ struct TapeView {
     @usableFromInline let nodes: UnsafePointer<TapeNode>
     @usableFromInline let input: UnsafePointer<UInt8>
     @usableFromInline let arena: UnsafePointer<UInt8>?
+    /// Number of entries (JSON values and member names) on the tape.
+    @usableFromInline let count: Int
 
     @inlinable
-    init(nodes: UnsafePointer<TapeNode>, input: UnsafePointer<UInt8>, arena: UnsafePointer<UInt8>?) {
+    init(nodes: UnsafePointer<TapeNode>, count: Int, input: UnsafePointer<UInt8>, arena: UnsafePointer<UInt8>?) {
         self.nodes = nodes
+        self.count = count
         self.input = input
         self.arena = arena
     }

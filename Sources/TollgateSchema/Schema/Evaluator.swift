@@ -99,6 +99,9 @@ struct IndexSet64 {
 /// evaluator's own mutation.
 final class ErrorLog {
     var errors: [ValidationError] = []
+    /// The limit that ended the evaluation, if one did. Kept apart so that no branch (an `anyOf`
+    /// alternative, a `contains` trial) can drop it; `run` appends it last.
+    var limitError: ValidationError?
     var count: Int { errors.count }
 }
 
@@ -113,6 +116,7 @@ enum Failure {
     case falseSchema
     case tooDeep(Int)
     case stackBudget(Int)
+    case stepBudget(Int)
     case enumeration(op: Int, instance: Int)
     case multipleOf(number: Int32, instance: Int)
     case bound(op: Int, instance: Int)
@@ -176,6 +180,11 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     let stackBudget: UInt
     /// Deepest stack use seen, for tests that measure frame sizes.
     var deepestStackUse: UInt = 0
+    /// Schema nodes this evaluation may still enter; see `JSONSchemaOptions.maxEvaluationStepsPerValue`.
+    var stepsLeft: Int
+    /// Set when a limit (depth, stack, steps) ended the evaluation: every level then answers
+    /// "invalid" at once, so branching schemas cannot multiply the work.
+    var aborted = false
     var scope: [Int32] = []
     var keywordPath: [PathStep] = []
     var instancePath: [InstanceToken] = []
@@ -199,6 +208,8 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         self.usesDynamicScope = program.usesDynamicScope
         self.maxDepth = program.maxEvaluationDepth
         self.stackBudget = UInt(program.maxEvaluationStackBytes)
+        let (perValue, overflow) = program.maxEvaluationStepsPerValue.multipliedReportingOverflow(by: max(view.count, 1))
+        self.stepsLeft = overflow ? Int.max : perValue &+ 10_000
     }
 
     /// An address in the current stack frame.
@@ -211,7 +222,9 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     /// Evaluates the root schema against the value at tape entry `instance`.
     mutating func run(instance: Int = 0) -> Bool {
         stackFloor = Evaluator.stackAddress()
-        return evaluate(Int32(program.root), instance, nil)
+        let valid = evaluate(Int32(program.root), instance, nil)
+        if let log, let limit = log.limitError { log.errors.append(limit) }
+        return valid && !aborted
     }
 
     /// The errors recorded so far (always empty in verdict mode).
@@ -222,7 +235,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
     /// Whether to keep going after a failed keyword.
     @inline(__always)
-    var continuesAfterFailure: Bool { Mode.collectsErrors && !stopAtFirstError }
+    var continuesAfterFailure: Bool { Mode.collectsErrors && !stopAtFirstError && !aborted }
 
     // MARK: Error reporting (only in ErrorsMode)
 
@@ -263,8 +276,14 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         if let resolvedStep { relative = text(resolvedStep) }
         keywordLocation += relative
         let absolute = program.nodes[Int(node)].absoluteLocation + URIReference.fragmentEncode(relative)
-        log.errors.append(ValidationError(instanceLocation: instancePointer(), keywordLocation: keywordLocation,
-                                          absoluteKeywordLocation: absolute, message: message(failure, node: Int(node))))
+        let error = ValidationError(instanceLocation: instancePointer(), keywordLocation: keywordLocation,
+                                    absoluteKeywordLocation: absolute, message: message(failure, node: Int(node)))
+        switch failure {
+        case .tooDeep, .stackBudget, .stepBudget:
+            if log.limitError == nil { log.limitError = error }
+        default:
+            log.errors.append(error)
+        }
     }
 
     /// The human message for a failure.
@@ -274,6 +293,8 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             return "no value is allowed here (the schema is false)"
         case .tooDeep(let depth):
             return "schema evaluation is nested more than \(depth - 1) levels deep (a $ref cycle that does not consume the instance?)"
+        case .stepBudget(let perValue):
+            return "schema evaluation exceeded its budget of \(perValue) steps per JSON value (a schema whose alternatives re-evaluate the same values many times?); the instance is treated as invalid"
         case .stackBudget(let depth):
             return "schema evaluation needs more than \(stackBudget / 1024) KiB of stack at nesting level \(depth); the instance is treated as invalid"
         case .enumeration(let op, let instance):
@@ -408,12 +429,21 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             if node.constant == 0 { record(nodeIndex, nil, .falseSchema) }
             return node.constant == 1
         }
+        stepsLeft &-= 1
+        if stepsLeft < 0 || aborted {
+            if !aborted {
+                aborted = true
+                record(nodeIndex, nil, .stepBudget(program.maxEvaluationStepsPerValue))
+            }
+            return false
+        }
         if node.isLeaf { return evaluateLeaf(node, nodeIndex, instance) }
         depth &+= 1
         defer { depth &-= 1 }
         // Stacks grow down; the distance from the first frame is what this evaluation has used.
         let used = stackFloor &- Evaluator.stackAddress()
         if depth > maxDepth || used > stackBudget {
+            aborted = true
             record(nodeIndex, nil, depth > maxDepth ? .tooDeep(depth) : .stackBudget(depth))
             return false
         }

@@ -17,16 +17,22 @@ public struct JSONSchemaOptions: Sendable, Hashable {
     /// smallest thread stack you validate on (8 MiB for Swift concurrency and Dispatch threads on
     /// Linux; 512 KiB for secondary threads on Apple platforms). Default: 256 KiB.
     public var maxEvaluationStackBytes: Int
+    /// Schema nodes one evaluation may enter per JSON value of the instance (plus 10,000) before
+    /// the instance is invalid. Schemas whose `anyOf`/`oneOf` alternatives recurse can take time
+    /// exponential in the document's depth; this keeps any message's cost linear in its size.
+    /// Ordinary schemas enter a few nodes per value. Default: 100.
+    public var maxEvaluationStepsPerValue: Int
 
     public init(defaultDraft: JSONSchemaDraft = .default, formatAssertion: Bool = false,
                 parseLimits: JSONParseLimits = .default, maxEvaluationDepth: Int = 512,
-                maxEvaluationStackBytes: Int = 256 * 1024)
+                maxEvaluationStackBytes: Int = 256 * 1024, maxEvaluationStepsPerValue: Int = 100)
     {
         self.defaultDraft = defaultDraft
         self.formatAssertion = formatAssertion
         self.parseLimits = parseLimits
         self.maxEvaluationDepth = maxEvaluationDepth
         self.maxEvaluationStackBytes = maxEvaluationStackBytes
+        self.maxEvaluationStepsPerValue = maxEvaluationStepsPerValue
     }
 }
 
@@ -130,7 +136,7 @@ public struct JSONSchema: Sendable {
         let bytes = json.bindMemory(to: UInt8.self)
         let tape = try JSONParser.parse(bytes, limits: options.parseLimits)
         return withExtendedLifetime(tape) {
-            let view = TapeView(nodes: tape.nodes, input: bytes.baseAddress ?? emptyInputBase,
+            let view = TapeView(nodes: tape.nodes, count: tape.count, input: bytes.baseAddress ?? emptyInputBase,
                                 arena: tape.arena.map { UnsafePointer($0) })
             var evaluator = Evaluator<VerdictMode>(program: program, view: view, stopAtFirstError: true)
             return evaluator.run()
@@ -148,7 +154,7 @@ public struct JSONSchema: Sendable {
         let bytes = json.bindMemory(to: UInt8.self)
         let tape = try JSONParser.parse(bytes, limits: options.parseLimits)
         return withExtendedLifetime(tape) {
-            let view = TapeView(nodes: tape.nodes, input: bytes.baseAddress ?? emptyInputBase,
+            let view = TapeView(nodes: tape.nodes, count: tape.count, input: bytes.baseAddress ?? emptyInputBase,
                                 arena: tape.arena.map { UnsafePointer($0) })
             var evaluator = Evaluator<ErrorsMode>(program: program, view: view, stopAtFirstError: stopAtFirstError)
             let valid = evaluator.run()
@@ -218,8 +224,8 @@ extension JSONSchema {
                     buffers.pointee = ParseBuffers(nodeCapacity: 1024)
                 }
             }
-            _ = try JSONParser.parse(bytes, limits: schema.options.parseLimits, into: &buffers.pointee)
-            let view = TapeView(nodes: buffers.pointee.nodes, input: bytes.baseAddress ?? emptyInputBase,
+            let (count, _) = try JSONParser.parse(bytes, limits: schema.options.parseLimits, into: &buffers.pointee)
+            let view = TapeView(nodes: buffers.pointee.nodes, count: count, input: bytes.baseAddress ?? emptyInputBase,
                                 arena: buffers.pointee.arena.map { UnsafePointer($0) })
             return body(view)
         }

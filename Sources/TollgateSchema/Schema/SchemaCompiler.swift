@@ -52,7 +52,8 @@ final class SchemaCompiler {
         try drain()
         return SchemaProgram(nodes: nodes, root: root, resources: resources, usesDynamicScope: usesDynamicScope,
                              maxEvaluationDepth: options.maxEvaluationDepth,
-                             maxEvaluationStackBytes: options.maxEvaluationStackBytes)
+                             maxEvaluationStackBytes: options.maxEvaluationStackBytes,
+                             maxEvaluationStepsPerValue: options.maxEvaluationStepsPerValue)
     }
 
     /// Compiles nodes until the worklist is empty; then, if `$dynamicRef` is used, materializes the

@@ -14,6 +14,8 @@ final class SchemaProgram: @unchecked Sendable {
     let maxEvaluationDepth: Int
     /// Stack an evaluation may use before its result is "invalid: too deep".
     let maxEvaluationStackBytes: Int
+    /// Schema nodes an evaluation may enter per JSON value of the instance.
+    let maxEvaluationStepsPerValue: Int
 
     // The plain-data tables the evaluator runs on (see ExecutableProgram.swift).
     let memory = ProgramMemory()
@@ -33,13 +35,14 @@ final class SchemaProgram: @unchecked Sendable {
     let names: [String]
 
     init(nodes: [SchemaNode], root: Int, resources: [SchemaResourceInfo], usesDynamicScope: Bool, maxEvaluationDepth: Int,
-         maxEvaluationStackBytes: Int) {
+         maxEvaluationStackBytes: Int, maxEvaluationStepsPerValue: Int) {
         self.nodes = nodes
         self.root = root
         self.resources = resources
         self.usesDynamicScope = usesDynamicScope
         self.maxEvaluationDepth = maxEvaluationDepth
         self.maxEvaluationStackBytes = maxEvaluationStackBytes
+        self.maxEvaluationStepsPerValue = maxEvaluationStepsPerValue
 
         var records: [NodeRecord] = []
         var ops: [Op] = []
