@@ -235,3 +235,43 @@ struct JSONSchemaBehaviourTests {
         #expect(try validator.validate(json: Array("[1]".utf8)).errors.first?.instanceLocation == "/0")
     }
 }
+
+/// Strings and member names are equal only when their code points are: Swift's `String ==` treats
+/// canonically equivalent strings ("é" and "e\u{301}") as equal, JSON Schema does not.
+@Suite("Code point equality")
+struct CodePointEqualityTests {
+    let precomposed = "\u{E9}"        // é
+    let decomposed = "e\u{301}"       // e + combining acute accent
+
+    func valid(_ schema: String, _ instance: String) throws -> Bool {
+        let s = try JSONSchema(parsing: Array(schema.utf8))
+        let verdict = try s.isValid(json: Array(instance.utf8))
+        #expect(try s.validate(json: Array(instance.utf8)).isValid == verdict)
+        return verdict
+    }
+
+    @Test("const, enum and property names distinguish canonically equivalent strings")
+    func distinct() throws {
+        let p = precomposed, d = decomposed
+        #expect(try !valid(#"{"const": {"\#(p)": 1}}"#, #"{"\#(d)": 1}"#))
+        #expect(try valid(#"{"const": {"\#(p)": 1}}"#, #"{"\#(p)": 1}"#))
+        #expect(try !valid(#"{"enum": [{"\#(p)": 1}]}"#, #"{"\#(d)": 1}"#))
+        #expect(try !valid(#"{"const": "\#(p)"}"#, #""\#(d)""#))
+        #expect(try !valid(#"{"enum": [["\#(p)"]]}"#, #"["\#(d)"]"#))
+        let properties = #"{"properties": {"\#(p)": {"type": "integer"}, "\#(d)": {"type": "string"}}}"#
+        #expect(try valid(properties, #"{"\#(p)": 1, "\#(d)": "s"}"#))
+        #expect(try !valid(properties, #"{"\#(p)": "s", "\#(d)": 1}"#))
+        #expect(try valid(#"{"uniqueItems": true}"#, #"["\#(p)", "\#(d)"]"#))
+        #expect(JSONValue.string(p) != JSONValue.string(d))
+        #expect(JSONValue.object(JSONObject([(p, 1), (d, 2)])).objectValue?.count == 2)
+    }
+
+    @Test("JSON Pointers to canonically equivalent names reach different subschemas")
+    func pointers() throws {
+        let schema = ##"{"$defs": {"\##(precomposed)": {"type": "integer"}, "\##(decomposed)": {"type": "string"}},"##
+            + ##" "properties": {"a": {"$ref": "#/$defs/%C3%A9"}, "b": {"$ref": "#/$defs/e%CC%81"}}}"##
+        #expect(try valid(schema, #"{"a": 1, "b": "s"}"#))
+        #expect(try !valid(schema, #"{"a": "s"}"#))
+        #expect(try !valid(schema, #"{"b": 1}"#))
+    }
+}

@@ -1,7 +1,9 @@
 /// A JSON value as a Swift tree, for schemas, configuration and tests.
 ///
 /// Messages are validated from bytes without building this tree; use ``JSONDocument`` for that.
-/// Equality is JSON equality: numbers compare by exact value, objects ignore member order.
+/// Equality is JSON equality: numbers compare by exact value, objects ignore member order, and
+/// strings (member names included) compare code point by code point, as JSON Schema requires;
+/// unlike Swift's `String ==`, "é" and "e\u{301}" are different strings.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -58,6 +60,29 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        case (.string(let x), .string(let y)): return x.utf8.elementsEqual(y.utf8)
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)): return x == y
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        case .number(let n): hasher.combine(n)
+        case .string(let s): ScalarKey(s).hash(into: &hasher)
+        case .array(let a): hasher.combine(a)
+        case .object(let o): hasher.combine(o)
+        }
+    }
+
     /// Member lookup for objects; `nil` for other values.
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
@@ -86,7 +111,7 @@ public enum JSONValue: Sendable, Hashable {
 /// A JSON object: members in document order, with lookup by name.
 public struct JSONObject: Sendable, Hashable, Sequence {
     public private(set) var members: [(key: String, value: JSONValue)]
-    private var index: [String: Int]
+    private var index: [ScalarKey: Int]
 
     public init() {
         members = []
@@ -103,18 +128,18 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     public var keys: [String] { members.map(\.key) }
 
     public subscript(key: String) -> JSONValue? {
-        get { index[key].map { members[$0].value } }
+        get { index[ScalarKey(key)].map { members[$0].value } }
         set {
-            if let i = index[key] {
+            if let i = index[ScalarKey(key)] {
                 if let newValue {
                     members[i].value = newValue
                 } else {
                     members.remove(at: i)
-                    index[key] = nil
-                    for j in i..<members.count { index[members[j].key] = j }
+                    index[ScalarKey(key)] = nil
+                    for j in i..<members.count { index[ScalarKey(members[j].key)] = j }
                 }
             } else if let newValue {
-                index[key] = members.count
+                index[ScalarKey(key)] = members.count
                 members.append((key, newValue))
             }
         }
@@ -137,7 +162,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         var acc = 0
         for (k, v) in members {
             var h = Hasher()
-            h.combine(k)
+            ScalarKey(k).hash(into: &h)
             h.combine(v)
             acc ^= h.finalize()
         }
@@ -223,5 +248,20 @@ extension JSONValue: CustomStringConvertible {
             }
         }
         out += "\""
+    }
+}
+
+/// A string that compares and hashes by its Unicode scalars (UTF-8 bytes), not by Swift's
+/// canonical equivalence: JSON member names "é" and "e\u{301}" are different names.
+struct ScalarKey: Hashable, Sendable {
+    let string: String
+
+    init(_ string: String) { self.string = string }
+
+    static func == (a: ScalarKey, b: ScalarKey) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        for byte in string.utf8 { hasher.combine(byte) }
+        hasher.combine(string.utf8.count)
     }
 }

@@ -5,9 +5,21 @@
 /// hold subschemas; then node compilation, driven by a worklist so reference cycles and deep schemas
 /// need no recursion. Nodes are created on demand, so a `$ref` may point anywhere a JSON Pointer can.
 final class SchemaCompiler {
+    /// A place in a loaded document. Tokens compare by code points, not by Swift's canonical
+    /// equivalence, so `#/$defs/%C3%A9` and `#/$defs/e%CC%81` stay different places.
     struct Location: Hashable {
         var document: Int
         var pointer: [String]
+
+        static func == (a: Location, b: Location) -> Bool {
+            a.document == b.document && a.pointer.count == b.pointer.count
+                && zip(a.pointer, b.pointer).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(document)
+            for token in pointer { ScalarKey(token).hash(into: &hasher) }
+        }
     }
 
     struct LocationInfo {
@@ -635,11 +647,11 @@ final class SchemaCompiler {
                 if let n = try nonNegativeInteger("maxProperties") { out.append(.maxProperties(n)) }
             }
             var names: [String] = []
-            var nameIndex: [String: Int] = [:]
+            var nameIndex: [ScalarKey: Int] = [:]
             var propertyNodes: [Int] = []
             func intern(_ name: String) -> Int {
-                if let i = nameIndex[name] { return i }
-                nameIndex[name] = names.count
+                if let i = nameIndex[ScalarKey(name)] { return i }
+                nameIndex[ScalarKey(name)] = names.count
                 names.append(name)
                 propertyNodes.append(-1)
                 return names.count - 1
