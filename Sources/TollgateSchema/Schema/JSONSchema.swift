@@ -7,15 +7,16 @@ public struct JSONSchemaOptions: Sendable, Hashable {
     public var formatAssertion: Bool
     /// Limits for parsing instances in `validate(json:)` / `isValid(json:)`. Default: ``JSONParseLimits/default``.
     public var parseLimits: JSONParseLimits
-    /// Depth of nested schema evaluation after which an instance is invalid ("recursion too deep")
-    /// rather than risking the thread's stack, e.g. for a `$ref` cycle that never consumes the
-    /// instance. Default: 512.
+    /// Depth of nested schema evaluation after which an instance is invalid ("nested too deep").
+    /// It stops `$ref` cycles that never consume the instance, and it is the same in every mode, so
+    /// `isValid` and `validate` always agree. Documents within the default 128 levels of nesting stay
+    /// well inside it even against the draft meta-schemas. Default: 2048.
     public var maxEvaluationDepth: Int
-    /// Stack one evaluation may use before the instance is invalid ("too deep") rather than the
-    /// thread crashing. An optimized build uses about 1.5 KiB per level of a recursive schema, so
-    /// the default covers the default 128 levels of document nesting. Keep it well below the
-    /// smallest thread stack you validate on (8 MiB for Swift concurrency and Dispatch threads on
-    /// Linux; 512 KiB for secondary threads on Apple platforms). Default: 256 KiB.
+    /// Stack one evaluation may use before the instance is invalid rather than the thread
+    /// crashing: a safety net under `maxEvaluationDepth`, sized so that in optimized builds the depth
+    /// limit always comes first (about 1 KiB per level). The default suits the 8 MiB stacks Linux
+    /// gives the main thread, Swift concurrency and Dispatch threads; on threads with smaller stacks
+    /// (512 KiB for secondary threads on Apple platforms), lower it. Default: 4 MiB.
     public var maxEvaluationStackBytes: Int
     /// Schema nodes one evaluation may enter per JSON value of the instance (plus 10,000) before
     /// the instance is invalid. Schemas whose `anyOf`/`oneOf` alternatives recurse can take time
@@ -24,8 +25,8 @@ public struct JSONSchemaOptions: Sendable, Hashable {
     public var maxEvaluationStepsPerValue: Int
 
     public init(defaultDraft: JSONSchemaDraft = .default, formatAssertion: Bool = false,
-                parseLimits: JSONParseLimits = .default, maxEvaluationDepth: Int = 512,
-                maxEvaluationStackBytes: Int = 256 * 1024, maxEvaluationStepsPerValue: Int = 100)
+                parseLimits: JSONParseLimits = .default, maxEvaluationDepth: Int = 2048,
+                maxEvaluationStackBytes: Int = 4 * 1024 * 1024, maxEvaluationStepsPerValue: Int = 100)
     {
         self.defaultDraft = defaultDraft
         self.formatAssertion = formatAssertion
