@@ -186,6 +186,24 @@ struct JSONSchemaBehaviourTests {
         #expect(result.errors.first?.message.contains("backtracking steps") == true, "\(result.errors)")
     }
 
+    @Test("schemas from the wild: punctuation escapes in patterns, the 'latest draft' $schema")
+    func wildSchemas() throws {
+        let escapes = try schema(#"{"pattern": "^[a-z]+\\-[0-9]+\\_x\\:y$"}"#)
+        #expect(try valid(escapes, #""ab-12_x:y""#))
+        #expect(try !valid(escapes, #""ab\\-12_x:y""#))
+        let latest = try JSONSchema(parsing: Array(#"{"$schema": "http://json-schema.org/schema#", "type": "integer"}"#.utf8),
+                                    options: JSONSchemaOptions(defaultDraft: .draft7))
+        #expect(try latest.isValid(json: Array("3".utf8)))
+        #expect(try !latest.isValid(json: Array("3.5".utf8)))
+        do {
+            _ = try JSONSchema(parsing: Array(#"{"$schema": "http://json-schema.org/draft-03/schema#"}"#.utf8))
+            Issue.record("a draft 3 schema compiled")
+        } catch {
+            #expect(error.code == .unknownMetaSchema)
+            #expect(error.message.contains("draft 3"))
+        }
+    }
+
     @Test("format is an annotation unless asserted")
     func formatAssertion() throws {
         let annotation = try schema(#"{"format": "email"}"#)

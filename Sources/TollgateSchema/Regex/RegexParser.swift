@@ -448,6 +448,11 @@ struct RegexParser {
             return scalar.value
         case "-" where inClass:
             return scalar.value
+        case _ where scalar.isASCII && !scalar.properties.isAlphabetic && !("0"..."9").contains(scalar):
+            // Strict `u`-mode syntax allows only syntax characters here, but schemas in the wild
+            // escape other punctuation (`\-`, `\_`, `\:`, `\ `) as ECMA-262 without `u` and other
+            // validators allow. Such an escape can only mean the character itself, so accept it.
+            return scalar.value
         default:
             let what = inClass ? "invalid class escape" : "invalid escape"
             throw error("\(what) '\\\(scalar)': with the u flag only syntax characters may be escaped",

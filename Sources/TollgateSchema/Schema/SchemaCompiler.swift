@@ -117,6 +117,14 @@ final class SchemaCompiler {
         if let draft = JSONSchemaDraft(metaSchemaURI: uri) {
             return Dialect(draft: draft)
         }
+        // "The latest draft", as older schemas say: no particular draft, so the default one.
+        if ["http://json-schema.org/schema", "https://json-schema.org/schema"].contains(uri.hasSuffix("#") ? String(uri.dropLast()) : uri) {
+            return Dialect(draft: options.defaultDraft)
+        }
+        if uri.hasPrefix("http://json-schema.org/draft-03/") || uri.hasPrefix("https://json-schema.org/draft-03/") {
+            throw error(.unknownMetaSchema, "draft 3 schemas are not supported (supported: 4, 6, 7, 2019-09, 2020-12)",
+                        at: location, ["$schema"])
+        }
         let key = URIReference(uri).withoutFragment.description
         guard depth < 8, let meta = store.document(for: key), case .object(let object) = meta else {
             throw error(.unknownMetaSchema,
