@@ -84,9 +84,9 @@ final class SchemaFiles: Sendable {
     private func parseFile(_ path: String, option: String) throws(CommandFailure) -> JSONValue {
         let bytes: Data
         do {
-            let read = try InputFiles.read(path, limit: JSONParseLimits.default.maxBytes)
+            let read = try InputFiles.read(path, limit: JSONParseLimits.schemaDocuments.maxBytes)
             guard let data = read.data else {
-                throw CommandFailure(message: "schema error: \(path): the file is \(read.size.map { "\($0) bytes" } ?? "too large"), more than the limit of \(JSONParseLimits.default.maxBytes) bytes")
+                throw CommandFailure(message: "schema error: \(path): the file is \(read.size.map { "\($0) bytes" } ?? "too large"), more than the limit of \(JSONParseLimits.schemaDocuments.maxBytes) bytes")
             }
             bytes = data
         } catch let error as InputError {
@@ -97,7 +97,7 @@ final class SchemaFiles: Sendable {
             throw CommandFailure(message: "cannot read \(option) '\(path)': \(error)")
         }
         do {
-            return try JSONValue(parsing: bytes)
+            return try JSONValue(parsing: bytes, limits: .schemaDocuments)
         } catch {
             throw CommandFailure(message: "schema error: \(path): not valid JSON at line \(error.line), column \(error.column): \(error.message)")
         }
@@ -118,11 +118,11 @@ final class SchemaFiles: Sendable {
         }
         let path = displayPath(forAbsolutePath: absolutePath)
         do {
-            guard let data = try InputFiles.read(absolutePath, limit: JSONParseLimits.default.maxBytes).data else {
-                recordFailure(path: path, reason: "the file is larger than \(JSONParseLimits.default.maxBytes) bytes")
+            guard let data = try InputFiles.read(absolutePath, limit: JSONParseLimits.schemaDocuments.maxBytes).data else {
+                recordFailure(path: path, reason: "the file is larger than \(JSONParseLimits.schemaDocuments.maxBytes) bytes")
                 return nil
             }
-            let document = try JSONValue(parsing: data)
+            let document = try JSONValue(parsing: data, limits: .schemaDocuments)
             register(document, uri: uri, path: path)
             return document
         } catch let error as JSONParseError {

@@ -123,6 +123,24 @@ struct JSONParserTests {
         _ = try JSONDocument(parsing: objects, limits: JSONParseLimits(maxDepth: 10_000))
     }
 
+    @Test("a byte order mark is an error in messages and accepted in schema documents")
+    func byteOrderMark() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(#"{"type": "string"}"#.utf8)
+        do {
+            _ = try JSONDocument(parsing: bytes)
+            Issue.record("a document with a byte order mark parsed under the default limits")
+        } catch {
+            #expect(error.message.contains("byte order mark"))
+            #expect(error.column == 1)
+        }
+        #expect(try JSONValue(parsing: bytes, limits: .schemaDocuments) == ["type": "string"])
+        let schema = try JSONSchema(parsing: bytes)
+        #expect(try schema.isValid(json: Array(#""x""#.utf8)))
+        // Schema documents may nest deeper than messages.
+        let deep = String(repeating: #"{"items":"#, count: 300) + "true" + String(repeating: "}", count: 300)
+        _ = try JSONSchema(parsing: Array(deep.utf8))
+    }
+
     @Test("the size limit is checked before parsing")
     func sizeLimit() {
         let limits = JSONParseLimits(maxBytes: 10)
@@ -153,6 +171,7 @@ struct JSONParserTests {
         } catch {
             #expect(error.code == .numberOutOfRange)
             #expect(error.column == 2)
+            #expect(error.message.hasPrefix("number 1e999999999999999999999 is outside the supported range"), "\(error)")
         }
     }
 }

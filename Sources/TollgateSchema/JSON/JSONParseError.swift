@@ -67,13 +67,25 @@ public struct JSONParseLimits: Sendable, Hashable {
     /// Whether an object may repeat a member name. Default: `false`, because parsers disagree about
     /// which duplicate wins, and a validator that checks one while a consumer reads the other is bypassed.
     public var allowsDuplicateKeys: Bool
+    /// Whether a leading UTF-8 byte order mark is skipped (RFC 8259 §8.1 allows ignoring it).
+    /// Default: `false`, because a consumer downstream may choke on it.
+    public var allowsByteOrderMark: Bool
 
-    public init(maxDepth: Int = 128, maxBytes: Int = 16 * 1024 * 1024, allowsDuplicateKeys: Bool = false) {
+    public init(maxDepth: Int = 128, maxBytes: Int = 16 * 1024 * 1024, allowsDuplicateKeys: Bool = false,
+                allowsByteOrderMark: Bool = false)
+    {
         self.maxDepth = maxDepth
         self.maxBytes = min(maxBytes, Int(UInt32.max) - 1)
         self.allowsDuplicateKeys = allowsDuplicateKeys
+        self.allowsByteOrderMark = allowsByteOrderMark
     }
 
-    /// The defaults.
+    /// The defaults, for messages.
     public static let `default` = JSONParseLimits()
+
+    /// For schema documents, which are trusted configuration written by people: deeper nesting,
+    /// larger files and a byte order mark are accepted; duplicate keys are still an error, since
+    /// which copy a schema means would be a guess.
+    public static let schemaDocuments = JSONParseLimits(maxDepth: 1024, maxBytes: 64 * 1024 * 1024,
+                                                        allowsByteOrderMark: true)
 }

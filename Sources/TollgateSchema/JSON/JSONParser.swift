@@ -158,6 +158,12 @@ struct JSONParser: ~Copyable {
     /// The parse loop. Position, tape and stack live in locals so they stay in registers; slow
     /// paths (escaped or non-ASCII strings, errors) sync them back to `self` first.
     private mutating func run() throws(JSONParseError) {
+        if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF {
+            guard limits.allowsByteOrderMark else {
+                throw fail(.unexpectedCharacter, "unexpected UTF-8 byte order mark at the start of the document", at: 0)
+            }
+            pos = 3
+        }
         skipWhitespace()
         if pos >= end {
             throw fail(.emptyInput, end == 0 ? "empty input, expected a JSON value" : "input holds only whitespace, expected a JSON value")
@@ -585,8 +591,9 @@ struct JSONParser: ~Copyable {
         if digits > 0 {
             let adjusted = exponent + digits - 1
             if abs(adjusted) > JSONNumber.maxExponentMagnitude {
+                let text = String(decoding: UnsafeBufferPointer(start: base + start, count: min(pos - start, 40)), as: UTF8.self)
                 throw fail(.numberOutOfRange,
-                           "number magnitude 1e\(adjusted) is outside the supported range (1e-\(JSONNumber.maxExponentMagnitude) to 1e\(JSONNumber.maxExponentMagnitude))",
+                           "number \(text)\(pos - start > 40 ? "..." : "") is outside the supported range (magnitudes 1e-\(JSONNumber.maxExponentMagnitude) to 1e\(JSONNumber.maxExponentMagnitude))",
                            at: start)
             }
         }

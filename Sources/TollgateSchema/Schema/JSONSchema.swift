@@ -73,7 +73,7 @@ public struct JSONSchema: Sendable {
     {
         let value: JSONValue
         do {
-            value = try JSONValue(parsing: bytes)
+            value = try JSONValue(parsing: bytes, limits: .schemaDocuments)
         } catch {
             throw SchemaError(code: .malformedDocument, message: "the schema is not valid JSON: \(error)", documentURI: uri, pointer: "")
         }

@@ -28,7 +28,7 @@ public struct JSONSchemaStore: Sendable {
     /// Parses and adds a document.
     public mutating func add(parsing bytes: some Collection<UInt8>, uri: String) throws(SchemaError) {
         do {
-            add(try JSONValue(parsing: bytes), uri: uri)
+            add(try JSONValue(parsing: bytes, limits: .schemaDocuments), uri: uri)
         } catch {
             throw SchemaError(code: .malformedDocument, message: "not valid JSON: \(error)", documentURI: uri, pointer: "")
         }
