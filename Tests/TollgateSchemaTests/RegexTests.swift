@@ -323,11 +323,24 @@ struct RegexCatastrophicTests {
     @Test func longInputsDoNotDeepenTheStack() throws {
         // The backtracker keeps its choices on the heap: a million-character input is fine.
         let regex = try ECMARegex(#"^(?=.*z)(.)\1"#)
-        #expect(regex.test("aa" + String(repeating: "b", count: 400_000)) == .limitExceeded)
+        #expect(regex.test("aa" + String(repeating: "b", count: 400_000)) == .noMatch)
         #expect(regex.test("aa" + String(repeating: "b", count: 1_000) + "z") == .match)
     }
 
     @Test func theStepLimitIsDocumented() {
         #expect(ECMARegex.backtrackingStepLimit == 1_000_000)
+        #expect(ECMARegex.backtrackingStepLimit(forInputLength: 10) == 1_000_000)
+        #expect(ECMARegex.backtrackingStepLimit(forInputLength: 3_000) == 18_000_000)
+        #expect(ECMARegex.backtrackingStepLimit(forInputLength: 1 << 40) == ECMARegex.backtrackingStepCap)
+    }
+
+    @Test func quadraticPatternsFinishOnStringsOfThousandsOfCharacters() {
+        // Each start position rescans the rest of the string: quadratic, but legitimate.
+        let regex = try! ECMARegex(#"(?!_)\w+$"#)
+        #expect(regex.engine == .backtracking)
+        #expect(regex.test(String(repeating: "a", count: 820) + "-b") == .match)
+        #expect(regex.test(String(repeating: "a", count: 3_000) + "-b") == .match)
+        let bounded = try! ECMARegex(#"(?=.{1,256}$)[a-z]*"#)
+        #expect(bounded.test(String(repeating: "a", count: 2_000)) == .match)
     }
 }

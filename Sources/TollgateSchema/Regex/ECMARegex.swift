@@ -23,12 +23,26 @@ struct ECMARegex: Sendable {
         case backtracking
     }
 
-    /// The most steps the backtracking matcher takes in one `test` (all start positions together)
-    /// before it answers `.limitExceeded`. A step is one matcher operation or one code point taken
-    /// by a quantifier; a million of them take a few milliseconds. Only patterns with
+    /// The fewest steps the backtracking matcher may take in one `test` (all start positions
+    /// together) before it answers `.limitExceeded`. A step is one matcher operation or one code
+    /// point taken by a quantifier; a million take a few milliseconds. Only patterns with
     /// backreferences or lookarounds (or counted repetitions too large to expand into an automaton)
-    /// use this matcher.
+    /// use this matcher; see `backtrackingStepLimit(forInputLength:)` for the budget of a string.
     static let backtrackingStepLimit = 1_000_000
+
+    /// The most steps any one `test` may take, whatever the input's length: about 0.3 s.
+    static let backtrackingStepCap = 20_000_000
+
+    /// The step budget for a string of `length` bytes: 2·length², at least `backtrackingStepLimit`
+    /// and at most `backtrackingStepCap`. Patterns that rescan the rest of the string from every
+    /// start position (`(?!_)\w+$`) take time quadratic in its length; this budget lets them
+    /// finish on strings of several thousand characters, while exponential patterns still run out
+    /// quickly and nothing runs longer than the cap.
+    static func backtrackingStepLimit(forInputLength length: Int) -> Int {
+        let (square, overflow) = length.multipliedReportingOverflow(by: length)
+        if overflow || square > backtrackingStepCap / 2 { return backtrackingStepCap }
+        return max(backtrackingStepLimit, 2 * square)
+    }
 
     /// The pattern as written.
     let pattern: String

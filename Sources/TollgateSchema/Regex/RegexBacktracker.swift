@@ -1,7 +1,7 @@
 /// A backtracking matcher with ECMA-262 semantics, for what automata cannot do: backreferences and
 /// lookarounds (lookbehinds match right to left, as the standard says). It runs on an explicit
 /// stack, so the input's length never deepens the call stack (only nested lookarounds recurse), and
-/// it gives up with `.limitExceeded` after `ECMARegex.backtrackingStepLimit` steps.
+/// it gives up with `.limitExceeded` after `ECMARegex.backtrackingStepLimit(forInputLength:)` steps.
 final class RegexBacktracker: Sendable {
     enum Operation: Sendable {
         /// Consume one code point of the set, forwards or (in a lookbehind) backwards.
@@ -448,7 +448,7 @@ final class RegexBacktracker: Sendable {
             operations: operations, classifier: classifier, input: input,
             captures: [Int](repeating: -1, count: captureSlots),
             registers: [Int](repeating: 0, count: registerCount),
-            stepLimit: ECMARegex.backtrackingStepLimit)
+            stepLimit: ECMARegex.backtrackingStepLimit(forInputLength: input.count))
         var start = 0
         while true {
             switch matcher.run(pc: 0, position: start, base: 0) {

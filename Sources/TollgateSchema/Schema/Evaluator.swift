@@ -123,7 +123,7 @@ enum Failure {
     case minLength(Int, instance: Int)
     case maxLength(Int, instance: Int)
     case pattern(Int32, instance: Int)
-    case patternLimit(Int32)
+    case patternLimit(Int32, instance: Int)
     case format(JSONSchemaFormat, instance: Int)
     case minItems(Int, instance: Int)
     case maxItems(Int, instance: Int)
@@ -314,8 +314,9 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             return "\(show(instance)) is longer than \(n) characters"
         case .pattern(let r, let instance):
             return "\(show(instance)) does not match the pattern \(JSONValue.shortText(.string(regexes[Int(r)].pattern)))"
-        case .patternLimit(let r):
-            return "matching the pattern \(JSONValue.shortText(.string(regexes[Int(r)].pattern))) exceeded the limit of \(ECMARegex.backtrackingStepLimit) backtracking steps; the value is treated as not matching"
+        case .patternLimit(let r, let instance):
+            let length = Int(view[instance].b)
+            return "matching the pattern \(JSONValue.shortText(.string(regexes[Int(r)].pattern))) against \(length) bytes exceeded its budget of \(ECMARegex.backtrackingStepLimit(forInputLength: length)) backtracking steps; the value is treated as not matching"
         case .format(let format, let instance):
             return "\(show(instance)) is not a valid \(format.rawValue)"
         case .minItems(let n, let instance):
@@ -507,8 +508,12 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             return checkType(types, lexicalIntegers, nodeIndex, instance)
         case .pattern(let r):
             guard kind == .string else { return true }
-            if testRegex(r, view.string(instance)) == .match { return true }
-            return evaluateCheck(k, nodeIndex, instance)
+            switch testRegex(r, view.string(instance)) {
+            case .match: return true
+            case .noMatch: record(nodeIndex, .keyword("pattern"), .pattern(r, instance: instance))
+            case .limitExceeded: record(nodeIndex, .keyword("pattern"), .patternLimit(r, instance: instance))
+            }
+            return false
         case .format(let format):
             guard kind == .string else { return true }
             if format.isValid(view.string(instance)) { return true }
@@ -675,7 +680,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
             case .noMatch:
                 record(nodeIndex, .keyword("pattern"), .pattern(r, instance: instance))
             case .limitExceeded:
-                record(nodeIndex, .keyword("pattern"), .patternLimit(r))
+                record(nodeIndex, .keyword("pattern"), .patternLimit(r, instance: instance))
             }
             return false
 
@@ -1131,7 +1136,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
                     break
                 case .limitExceeded:
                     if Mode.collectsErrors { instancePath.append(.key(key)) }
-                    record(nodeIndex, .named("patternProperties", entry.name), .patternLimit(entry.regex))
+                    record(nodeIndex, .named("patternProperties", entry.name), .patternLimit(entry.regex, instance: i))
                     if Mode.collectsErrors { instancePath.removeLast() }
                     ok = false
                     if !continuesAfterFailure { return false }
