@@ -35,11 +35,16 @@ final class SchemaFiles: Sendable {
             try addDirectory(directory, to: &store)
         }
         store.loader = { [self] uri in load(uri) }
+        let compiled: JSONSchema
         do {
-            return try JSONSchema(schema, uri: uri, store: store, options: options)
+            compiled = try JSONSchema(schema, uri: uri, store: store, options: options)
         } catch {
             throw CommandFailure(message: describe(error))
         }
+        for warning in compiled.warnings {
+            StandardError.write("tollgate: warning: \(location(documentURI: warning.documentURI, pointer: warning.pointer)): \(warning.message)")
+        }
+        return compiled
     }
 
     /// The absolute `file://` URI of a path, the retrieval URI relative references resolve against.
@@ -158,17 +163,20 @@ final class SchemaFiles: Sendable {
 
     /// `schema error: <path>#<pointer>: <message>`, plus why a referenced file could not be loaded.
     private func describe(_ error: SchemaError) -> String {
-        let (name, failures) = state.withLock { state in
-            (state.displayPaths[error.documentURI], state.loadFailures)
-        }
-        let document = name ?? displayName(forURI: error.documentURI)
-        var message = "schema error: \(document)\(error.pointer.isEmpty ? "" : "#" + error.pointer): \(error.message)"
+        let failures = state.withLock { $0.loadFailures }
+        var message = "schema error: \(location(documentURI: error.documentURI, pointer: error.pointer)): \(error.message)"
         if error.code == .unresolvableReference || error.code == .unknownMetaSchema {
             for failure in failures {
                 message += "; '\(failure.path)' exists but cannot be loaded: \(failure.reason)"
             }
         }
         return message
+    }
+
+    /// `<path>#<pointer>` for a place in a loaded document, with the path as the user typed it.
+    private func location(documentURI: String, pointer: String) -> String {
+        let name = state.withLock { $0.displayPaths[documentURI] } ?? displayName(forURI: documentURI)
+        return name + (pointer.isEmpty ? "" : "#" + pointer)
     }
 
     /// A `file://` URI as a path (relative to the current directory when below it); other URIs as they are.

@@ -135,8 +135,6 @@ struct JSONSchemaBehaviourTests {
         BadSchema(name: "required not strings", text: #"{"required": [1]}"#, code: .invalidKeywordValue, pointer: "/required"),
         BadSchema(name: "multipleOf zero", text: #"{"multipleOf": 0}"#, code: .invalidKeywordValue, pointer: "/multipleOf"),
         BadSchema(name: "subschema not a schema", text: #"{"properties": {"a": 5}}"#, code: .invalidSchema, pointer: "/properties/a"),
-        BadSchema(name: "unknown meta-schema", text: #"{"$schema": "https://example.com/my-meta"}"#,
-                  code: .unknownMetaSchema, pointer: "/$schema"),
         BadSchema(name: "not JSON", text: #"{"type": }"#, code: .malformedDocument, pointer: ""),
     ]
 
@@ -151,6 +149,27 @@ struct JSONSchemaBehaviourTests {
             #expect(error.documentURI == "file:///schemas/bad.json")
             #expect(error.description.hasPrefix("file:///schemas/bad.json#\(bad.pointer): "))
         }
+    }
+
+    @Test("an unknown meta-schema is validated as the default draft with a warning, or refused on request")
+    func unknownMetaSchema() throws {
+        let text = #"{"$schema": "https://example.com/my-meta", "type": "integer"}"#
+        let lenient = try JSONSchema(parsing: Array(text.utf8), uri: "file:///schemas/vendor.json",
+                                     options: JSONSchemaOptions(defaultDraft: .draft7))
+        #expect(try lenient.isValid(json: Array("1".utf8)))
+        #expect(try !lenient.isValid(json: Array("1.5".utf8)))
+        #expect(lenient.warnings.count == 1)
+        #expect(lenient.warnings.first?.pointer == "/$schema")
+        #expect(lenient.warnings.first?.message.contains("validating as draft-07") == true, "\(lenient.warnings)")
+        do {
+            _ = try JSONSchema(parsing: Array(text.utf8), uri: "file:///schemas/vendor.json",
+                               options: JSONSchemaOptions(acceptsUnknownMetaSchemas: false))
+            Issue.record("an unknown meta-schema compiled with acceptsUnknownMetaSchemas off")
+        } catch {
+            #expect(error.code == .unknownMetaSchema)
+            #expect(error.pointer == "/$schema")
+        }
+        #expect(try JSONSchema(parsing: Array(#"{"type": "string"}"#.utf8)).warnings.isEmpty)
     }
 
     @Test("references resolve only from loaded documents, by $id or by retrieval URI")

@@ -23,10 +23,16 @@ public struct JSONSchemaOptions: Sendable, Hashable {
     /// exponential in the document's depth; this keeps any message's cost linear in its size.
     /// Ordinary schemas enter a few nodes per value. Default: 100.
     public var maxEvaluationStepsPerValue: Int
+    /// What to do with a `$schema` that is neither a supported draft nor a loaded meta-schema:
+    /// `true` validates with `defaultDraft` and records a ``SchemaWarning`` (vendor meta-schemas
+    /// usually extend a standard draft); `false` refuses to compile. Draft 3 is always refused.
+    /// Default: `true`.
+    public var acceptsUnknownMetaSchemas: Bool
 
     public init(defaultDraft: JSONSchemaDraft = .default, formatAssertion: Bool = false,
                 parseLimits: JSONParseLimits = .default, maxEvaluationDepth: Int = 2048,
-                maxEvaluationStackBytes: Int = 4 * 1024 * 1024, maxEvaluationStepsPerValue: Int = 100)
+                maxEvaluationStackBytes: Int = 4 * 1024 * 1024, maxEvaluationStepsPerValue: Int = 100,
+                acceptsUnknownMetaSchemas: Bool = true)
     {
         self.defaultDraft = defaultDraft
         self.formatAssertion = formatAssertion
@@ -34,6 +40,7 @@ public struct JSONSchemaOptions: Sendable, Hashable {
         self.maxEvaluationDepth = maxEvaluationDepth
         self.maxEvaluationStackBytes = maxEvaluationStackBytes
         self.maxEvaluationStepsPerValue = maxEvaluationStepsPerValue
+        self.acceptsUnknownMetaSchemas = acceptsUnknownMetaSchemas
     }
 }
 
@@ -48,6 +55,10 @@ public struct JSONSchema: Sendable {
     let program: SchemaProgram
     /// The options the schema was compiled with.
     public let options: JSONSchemaOptions
+
+    /// Notes from compiling that did not stop it, such as an unknown `$schema` validated as the
+    /// default draft. Show them to whoever maintains the schema.
+    public var warnings: [SchemaWarning] { program.warnings }
 
     /// The URI given to schemas that have neither `$id` nor a retrieval URI.
     public static let defaultBaseURI = "tollgate:///schema.json"

@@ -50,6 +50,8 @@ final class SchemaCompiler {
     private var worklist: [Int] = []
     private var usesDynamicScope = false
     private var dialectCache: [String: Dialect] = [:]
+    /// Things a user should know that do not stop compilation.
+    private(set) var warnings: [SchemaWarning] = []
 
     init(options: JSONSchemaOptions, store: JSONSchemaStore) {
         self.options = options
@@ -62,7 +64,7 @@ final class SchemaCompiler {
         let doc = try addDocument(schema, uri: base, defaultDialect: Dialect(draft: options.defaultDraft))
         let root = try node(for: Location(document: doc, pointer: []))
         try drain()
-        return SchemaProgram(nodes: nodes, root: root, resources: resources, usesDynamicScope: usesDynamicScope,
+        return SchemaProgram(nodes: nodes, root: root, resources: resources, usesDynamicScope: usesDynamicScope, warnings: warnings,
                              maxEvaluationDepth: options.maxEvaluationDepth,
                              maxEvaluationStackBytes: options.maxEvaluationStackBytes,
                              maxEvaluationStepsPerValue: options.maxEvaluationStepsPerValue)
@@ -127,9 +129,18 @@ final class SchemaCompiler {
         }
         let key = URIReference(uri).withoutFragment.description
         guard depth < 8, let meta = store.document(for: key), case .object(let object) = meta else {
-            throw error(.unknownMetaSchema,
-                        "unknown meta-schema \"\(uri)\": it is not a supported draft (4, 6, 7, 2019-09, 2020-12) and no loaded schema has that URI",
-                        at: location, ["$schema"])
+            let unknown = "unknown meta-schema \"\(uri)\": it is not a supported draft (4, 6, 7, 2019-09, 2020-12) and no loaded schema has that URI"
+            guard options.acceptsUnknownMetaSchemas else {
+                throw error(.unknownMetaSchema, unknown, at: location, ["$schema"])
+            }
+            // Vendor meta-schemas (e.g. CloudFormation's provider definition) extend a standard
+            // draft; validate with the default draft and say so rather than refuse the schema.
+            warnings.append(SchemaWarning(
+                message: "\(unknown); validating as \(options.defaultDraft) (load it with --ref to use it, or choose a draft with --draft)",
+                documentURI: documents[location.document].uri, pointer: JSONPointer.make(location.pointer + ["$schema"])))
+            let fallback = Dialect(draft: options.defaultDraft)
+            dialectCache[uri] = fallback
+            return fallback
         }
         var base = Dialect(draft: options.defaultDraft)
         if case .string(let parent)? = object["$schema"], parent != uri {

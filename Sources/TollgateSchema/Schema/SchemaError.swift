@@ -39,3 +39,20 @@ public struct SchemaError: Error, Sendable, Hashable, CustomStringConvertible {
         "\(documentURI)#\(pointer): \(message)"
     }
 }
+
+/// Something about a schema a user should know that does not stop it from compiling, such as a
+/// `$schema` naming a meta-schema Tollgate does not have (validated as the default draft instead).
+public struct SchemaWarning: Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var documentURI: String
+    public var pointer: String
+
+    public init(message: String, documentURI: String, pointer: String) {
+        self.message = message
+        self.documentURI = documentURI
+        self.pointer = pointer
+    }
+
+    /// `uri#pointer: message`.
+    public var description: String { "\(documentURI)#\(pointer): \(message)" }
+}

@@ -34,12 +34,17 @@ final class SchemaProgram: @unchecked Sendable {
     /// Property names and pattern sources, for error paths.
     let names: [String]
 
-    init(nodes: [SchemaNode], root: Int, resources: [SchemaResourceInfo], usesDynamicScope: Bool, maxEvaluationDepth: Int,
+    /// Compile-time notes, such as an unknown `$schema` validated as the default draft.
+    let warnings: [SchemaWarning]
+
+    init(nodes: [SchemaNode], root: Int, resources: [SchemaResourceInfo], usesDynamicScope: Bool, warnings: [SchemaWarning] = [],
+         maxEvaluationDepth: Int,
          maxEvaluationStackBytes: Int, maxEvaluationStepsPerValue: Int) {
         self.nodes = nodes
         self.root = root
         self.resources = resources
         self.usesDynamicScope = usesDynamicScope
+        self.warnings = warnings
         self.maxEvaluationDepth = maxEvaluationDepth
         self.maxEvaluationStackBytes = maxEvaluationStackBytes
         self.maxEvaluationStepsPerValue = maxEvaluationStepsPerValue
