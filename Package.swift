@@ -6,17 +6,26 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TollgateSchema", targets: ["TollgateSchema"]),
+        .library(name: "Tollgate", targets: ["Tollgate"]),
         .executable(name: "tollgate", targets: ["tollgate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // JSON parsing and JSON Schema compile/validate. No dependencies at all.
         .target(name: "TollgateSchema"),
+        // The library services embed: schema registry, pipeline, quarantine records, replay.
+        // No broker code and no C.
+        .target(
+            name: "Tollgate",
+            dependencies: ["TollgateSchema", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "tollgate",
             dependencies: [
+                "Tollgate",
                 "TollgateSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -29,6 +38,10 @@ let package = Package(
         .testTarget(
             name: "TollgateSchemaTests",
             dependencies: ["TollgateSchema"]
+        ),
+        .testTarget(
+            name: "TollgateTests",
+            dependencies: ["Tollgate"]
         ),
         // Runs the built `tollgate` binary as a user would; depending on it makes SwiftPM build it first.
         .testTarget(
