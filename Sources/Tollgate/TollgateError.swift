@@ -13,6 +13,8 @@ public struct TollgateError: Error, Sendable, Hashable, CustomStringConvertible 
         case invalidSchema
         /// A `subject.yaml` is not valid YAML, has an unknown key or a wrong value.
         case invalidSubjectConfiguration
+        /// A binding names a subject, version or wire-format id the registry does not have.
+        case invalidBinding
     }
 
     public var code: Code

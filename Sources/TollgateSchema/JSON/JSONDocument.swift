@@ -62,6 +62,40 @@ public struct JSONDocument: Sendable {
         }
     }
 
+    /// The value an RFC 6901 JSON Pointer (`/order/schemaVersion`) names, built as a tree; `nil` when
+    /// the pointer is malformed or names nothing. Only the named subtree is built.
+    public func value(atPointer pointer: String) -> JSONValue? {
+        guard let tokens = JSONPointer.tokens(pointer) else { return nil }
+        return withView { view -> JSONValue? in
+            var index = 0
+            for token in tokens {
+                let node = view[index]
+                switch node.kind {
+                case .object:
+                    var i = index + 1
+                    var found: Int?
+                    var target = token
+                    target.withUTF8 { name in
+                        while i < Int(node.a) {
+                            if memoryEqual(view.string(i), name) { found = i + 1 }
+                            i = view.next(after: i + 1)
+                        }
+                    }
+                    guard let found else { return nil }
+                    index = found
+                case .array:
+                    guard let position = JSONPointer.arrayIndex(token), position < Int(node.b) else { return nil }
+                    var i = index + 1
+                    for _ in 0..<position { i = view.next(after: i) }
+                    index = i
+                default:
+                    return nil
+                }
+            }
+            return JSONValue(view, index)
+        }
+    }
+
     /// The value at tape entry `index` as a tree.
     func value(at index: Int) -> JSONValue {
         withView { view in JSONValue(view, index) }

@@ -7,9 +7,9 @@
 /// backtracking matcher bounded by `backtrackingStepLimit`.
 ///
 /// Immutable after `init`: no lazy caches, so a value can be shared by any number of threads.
-struct ECMARegex: Sendable {
+public struct ECMARegex: Sendable {
     /// The verdict of `test`.
-    enum Outcome: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable {
         case match
         case noMatch
         /// The backtracking matcher ran out of steps before it could decide.
@@ -28,7 +28,7 @@ struct ECMARegex: Sendable {
     /// point taken by a quantifier; a million take a few milliseconds. Only patterns with
     /// backreferences or lookarounds (or counted repetitions too large to expand into an automaton)
     /// use this matcher; see `backtrackingStepLimit(forInputLength:)` for the budget of a string.
-    static let backtrackingStepLimit = 1_000_000
+    public static let backtrackingStepLimit = 1_000_000
 
     /// The most steps any one `test` may take, whatever the input's length: about 0.3 s.
     static let backtrackingStepCap = 20_000_000
@@ -45,7 +45,7 @@ struct ECMARegex: Sendable {
     }
 
     /// The pattern as written.
-    let pattern: String
+    public let pattern: String
 
     private let matcher: Matcher
     /// The DFA of `matcher`, unretained: `matcher` keeps it alive, and `test` calls it without
@@ -60,7 +60,7 @@ struct ECMARegex: Sendable {
 
     /// Compiles `pattern`.
     /// - Throws: `ECMARegexSyntaxError` if the pattern is not valid ECMA-262 syntax with the `u` flag.
-    init(_ pattern: String) throws(ECMARegexSyntaxError) {
+    public init(_ pattern: String) throws(ECMARegexSyntaxError) {
         try self.init(pattern, engine: .dfa)
     }
 
@@ -99,7 +99,7 @@ struct ECMARegex: Sendable {
 
     /// Unanchored search, like `RegExp.prototype.test`: is there a match anywhere in `utf8`?
     /// - Parameter utf8: valid UTF-8 (the JSON parser guarantees it).
-    func test(_ utf8: UnsafeBufferPointer<UInt8>) -> Outcome {
+    public func test(_ utf8: UnsafeBufferPointer<UInt8>) -> Outcome {
         if let dfa {
             return dfa._withUnsafeGuaranteedRef { $0.test(utf8) }
         }
@@ -111,7 +111,7 @@ struct ECMARegex: Sendable {
     }
 
     /// `test` on the UTF-8 of `string`.
-    func test(_ string: String) -> Outcome {
+    public func test(_ string: String) -> Outcome {
         if let outcome = string.utf8.withContiguousStorageIfAvailable({ test($0) }) {
             return outcome
         }
@@ -121,13 +121,13 @@ struct ECMARegex: Sendable {
 }
 
 /// A pattern that is not valid ECMA-262 syntax with the `u` flag.
-struct ECMARegexSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ECMARegexSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong, e.g. "unterminated character class".
-    var message: String
+    public var message: String
     /// Where in the pattern (in Unicode scalars from its start) the problem was found.
-    var offset: Int
+    public var offset: Int
 
-    var description: String {
+    public var description: String {
         "invalid regular expression: \(message) (at offset \(offset))"
     }
 }
