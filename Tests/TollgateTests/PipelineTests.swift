@@ -171,3 +171,51 @@ struct PipelineTests {
         #expect(big.details.first?.keywordLocation == "rule:total-cap")
     }
 }
+
+@Suite("Approved messages")
+struct ApprovedMessagesTests {
+    @Test("wraps any async sequence: approved messages flow on, rejects go to the quarantine in order")
+    func wrap() async throws {
+        let (_, registry) = try ordersRegistry()
+        let pipeline = try Pipeline(registry: registry, bindings: [Binding(source: "orders", subject: "orders")])
+        let inputs = [
+            kafka(#"{"id": "o1", "total": 1}"#, offset: 0),
+            kafka(#"{"id": 2}"#, offset: 1),
+            kafka(#"not json"#, offset: 2),
+            kafka(#"{"id": "o3", "total": 3}"#, offset: 3),
+        ]
+        let stream = AsyncStream<Message> { continuation in
+            for message in inputs { continuation.yield(message) }
+            continuation.finish()
+        }
+        let quarantine = InMemoryQuarantine()
+        var approvedOffsets: [Int64] = []
+        for try await approved in stream.approved(by: pipeline, quarantine: quarantine) {
+            if case .kafka(_, _, let offset, _) = approved.message.origin { approvedOffsets.append(offset) }
+            #expect(approved.verdict.schema == "orders/2")
+        }
+        #expect(approvedOffsets == [0, 3])
+        #expect(quarantine.messages.map { $0.verdict.reason } == [.schemaViolation, .malformedJSON])
+        #expect(quarantine.messages.map(\.message) == [inputs[1], inputs[2]])
+    }
+
+    @Test("a quarantine that fails stops the sequence with its error")
+    func failingSink() async throws {
+        struct Unavailable: Error {}
+        struct BrokenSink: QuarantineSink {
+            func quarantine(_ message: Message, verdict: Verdict) async throws { throw Unavailable() }
+        }
+        let (_, registry) = try ordersRegistry()
+        let pipeline = try Pipeline(registry: registry, bindings: [Binding(source: "orders", subject: "orders")])
+        let stream = AsyncStream<Message> { continuation in
+            continuation.yield(kafka(#"{"id": 1}"#))
+            continuation.yield(kafka(#"{"id": "o2", "total": 2}"#))
+            continuation.finish()
+        }
+        var seen = 0
+        await #expect(throws: Unavailable.self) {
+            for try await _ in stream.approved(by: pipeline, quarantine: BrokenSink()) { seen += 1 }
+        }
+        #expect(seen == 0)   // the approved message after the failed reject is not delivered
+    }
+}
