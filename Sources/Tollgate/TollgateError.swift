@@ -13,8 +13,12 @@ public struct TollgateError: Error, Sendable, Hashable, CustomStringConvertible 
         case invalidSchema
         /// A `subject.yaml` is not valid YAML, has an unknown key or a wrong value.
         case invalidSubjectConfiguration
+        /// A capture file line is neither a kcat `-J` record nor a Tollgate capture record.
+        case invalidCapture
         /// A binding names a subject, version or wire-format id the registry does not have.
         case invalidBinding
+        /// A configuration file is not valid YAML, has an unknown key or a wrong value.
+        case invalidConfiguration
     }
 
     public var code: Code

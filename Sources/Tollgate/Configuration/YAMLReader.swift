@@ -5,6 +5,8 @@ import Yams
 struct YAMLReader {
     let file: String
     let text: String
+    /// The code errors carry.
+    var code: TollgateError.Code = .invalidSubjectConfiguration
 
     /// Parses `text`; an empty document is an empty mapping.
     func root() throws(TollgateError) -> Node.Mapping {
@@ -12,14 +14,14 @@ struct YAMLReader {
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw TollgateError(.invalidSubjectConfiguration, "not valid YAML: \(YAMLReader.describe(error))",
+            throw TollgateError(code, "not valid YAML: \(YAMLReader.describe(error))",
                                 file: file, line: YAMLReader.line(of: error))
         } catch {
-            throw TollgateError(.invalidSubjectConfiguration, "not valid YAML: \(error)", file: file)
+            throw TollgateError(code, "not valid YAML: \(error)", file: file)
         }
         guard let node else { return Node.Mapping([]) }
         guard case .mapping(let mapping) = node else {
-            throw TollgateError(.invalidSubjectConfiguration, "expected a mapping of keys to values", file: file, line: node.mark?.line)
+            throw TollgateError(code, "expected a mapping of keys to values", file: file, line: node.mark?.line)
         }
         return mapping
     }
@@ -29,11 +31,11 @@ struct YAMLReader {
         var out: [(key: String, value: Node, line: Int?)] = []
         for (keyNode, value) in mapping {
             guard let key = keyNode.string else {
-                throw TollgateError(.invalidSubjectConfiguration, "keys must be strings", file: file, line: keyNode.mark?.line)
+                throw TollgateError(code, "keys must be strings", file: file, line: keyNode.mark?.line)
             }
             guard allowed.contains(key) else {
                 let known = allowed.sorted().joined(separator: ", ")
-                throw TollgateError(.invalidSubjectConfiguration,
+                throw TollgateError(code,
                                     "unknown key '\(path.isEmpty ? key : path + "." + key)' (known keys: \(known))",
                                     file: file, line: keyNode.mark?.line)
             }
@@ -44,16 +46,44 @@ struct YAMLReader {
 
     func string(_ node: Node, key: String) throws(TollgateError) -> String {
         guard case .scalar(let scalar) = node else {
-            throw TollgateError(.invalidSubjectConfiguration, "'\(key)' must be a string", file: file, line: node.mark?.line)
+            throw TollgateError(code, "'\(key)' must be a string", file: file, line: node.mark?.line)
         }
         return scalar.string
     }
 
     func bool(_ node: Node, key: String) throws(TollgateError) -> Bool {
         guard case .scalar = node, let value = node.bool else {
-            throw TollgateError(.invalidSubjectConfiguration, "'\(key)' must be true or false", file: file, line: node.mark?.line)
+            throw TollgateError(code, "'\(key)' must be true or false", file: file, line: node.mark?.line)
         }
         return value
+    }
+
+    func int(_ node: Node, key: String, minimum: Int = Int.min) throws(TollgateError) -> Int {
+        guard case .scalar = node, let value = node.int, value >= minimum else {
+            throw TollgateError(code, "'\(key)' must be an integer\(minimum > Int.min ? " of at least \(minimum)" : "")",
+                                file: file, line: node.mark?.line)
+        }
+        return value
+    }
+
+    func mapping(_ node: Node, key: String) throws(TollgateError) -> Node.Mapping {
+        guard case .mapping(let mapping) = node else {
+            throw TollgateError(code, "'\(key)' must be a mapping of keys to values", file: file, line: node.mark?.line)
+        }
+        return mapping
+    }
+
+    func sequence(_ node: Node, key: String) throws(TollgateError) -> [Node] {
+        guard case .sequence(let sequence) = node else {
+            throw TollgateError(code, "'\(key)' must be a list", file: file, line: node.mark?.line)
+        }
+        return Array(sequence)
+    }
+
+    /// Whether `node` is YAML's null (`~`, `null` or nothing).
+    func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node else { return false }
+        return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 
     private static func line(of error: YamlError) -> Int? {

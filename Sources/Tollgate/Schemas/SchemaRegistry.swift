@@ -111,6 +111,9 @@ public final class SchemaRegistry: Sendable {
             let subjectPath = (directory as NSString).appendingPathComponent(name)
             var subjectIsDirectory: ObjCBool = false
             guard files.fileExists(atPath: subjectPath, isDirectory: &subjectIsDirectory), subjectIsDirectory.boolValue else {
+                // Other files (a README, a configuration file) may live beside the subjects; a
+                // schema file there is a misplaced version.
+                guard name.hasSuffix(".json") else { continue }
                 throw TollgateError(.layout, "expected a subject directory (schemas/<subject>/<version>.json), found a file", file: subjectPath)
             }
             guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }) else {
