@@ -1,0 +1,449 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A value of a capture line, with strings as the bytes they stand for.
+enum CaptureValue {
+    case string([UInt8])
+    /// An integer, as sign and magnitude so both `Int64` and `UInt64` fields can be read.
+    case integer(negative: Bool, magnitude: UInt64)
+    /// A number that is not an integer, or does not fit 64 bits.
+    case otherNumber
+    case bool(Bool)
+    case null
+    case array([CaptureValue])
+    case object([(key: String, value: CaptureValue)])
+
+    var typeName: String {
+        switch self {
+        case .string: return "a string"
+        case .integer, .otherNumber: return "a number"
+        case .bool: return "a boolean"
+        case .null: return "null"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+}
+
+/// Why a capture line could not be read, and the 1-based byte column where that was noticed.
+struct CaptureLineError: Error {
+    var message: String
+    var column: Int?
+}
+
+/// A tolerant reader for one capture line: a JSON object whose strings may hold raw bytes.
+///
+/// kcat writes keys, payloads and header values into JSON strings with yajl's generator, which
+/// escapes `"` `\` and the bytes below 0x20 (`\r` `\n` `\t` `\b` `\f`, the rest as `\u00XX` with
+/// upper-case hex) but copies every other byte as it is, without checking UTF-8. So a line may hold
+/// invalid UTF-8 (and, from other writers, raw control bytes). This reader takes the bytes between
+/// the quotes and undoes the escapes, so a string yields exactly the bytes that were written; it is
+/// strict about the structure (one object, quoted names, commas, nothing after it).
+struct CaptureLineParser {
+    /// A member of the line's top-level object, with the byte range of its value in the line.
+    struct Field {
+        var value: CaptureValue
+        var raw: Range<Int>
+    }
+
+    /// The members a capture record may have. Any other member is skipped (kcat's `tstype`,
+    /// `value_schema_id`, ...), so names are matched on bytes without building a string or a
+    /// dictionary per line.
+    enum Name: Int, CaseIterable {
+        case topic, partition, offset, group, ts, headers, key, keyB64, payload, payloadB64, broker
+        case exchange, routingKey, queue, deliveryTag
+
+        var text: String {
+            switch self {
+            case .topic: return "topic"
+            case .partition: return "partition"
+            case .offset: return "offset"
+            case .group: return "group"
+            case .ts: return "ts"
+            case .headers: return "headers"
+            case .key: return "key"
+            case .keyB64: return "key_b64"
+            case .payload: return "payload"
+            case .payloadB64: return "payload_b64"
+            case .broker: return "broker"
+            case .exchange: return "exchange"
+            case .routingKey: return "routing_key"
+            case .queue: return "queue"
+            case .deliveryTag: return "delivery_tag"
+            }
+        }
+
+        static let utf8: [[UInt8]] = allCases.map { Array($0.text.utf8) }
+
+        static func matching(_ name: ArraySlice<UInt8>) -> Name? {
+            for (index, candidate) in utf8.enumerated() where candidate.count == name.count && candidate.elementsEqual(name) {
+                return Name(rawValue: index)
+            }
+            return nil
+        }
+    }
+
+    /// The known members of one line, the last one winning when a name repeats.
+    struct Fields {
+        private var slots = [Field?](repeating: nil, count: Name.allCases.count)
+
+        subscript(name: Name) -> Field? {
+            get { slots[name.rawValue] }
+            set { slots[name.rawValue] = newValue }
+        }
+    }
+
+    private static let maxDepth = 64
+
+    private let bytes: [UInt8]
+    private let lineStart: Int
+    private let end: Int
+    private var i: Int
+    private var depth = 0
+
+    init(bytes: [UInt8], range: Range<Int>) {
+        self.bytes = bytes
+        lineStart = range.lowerBound
+        end = range.upperBound
+        i = range.lowerBound
+    }
+
+    /// The raw bytes of `range`, e.g. a payload that kcat wrote as verbatim JSON.
+    func slice(_ range: Range<Int>) -> [UInt8] { Array(bytes[range]) }
+
+    /// Reads the line's top-level object, keeping the members a record may have.
+    mutating func parseFields() throws(CaptureLineError) -> Fields {
+        skipWhitespace()
+        guard i < end, bytes[i] == UInt8(ascii: "{") else {
+            throw error(i < end ? "expected '{' to start a JSON object" : "the line is empty")
+        }
+        i += 1
+        var fields = Fields()
+        skipWhitespace()
+        if peek(UInt8(ascii: "}")) {
+            i += 1
+        } else {
+            while true {
+                skipWhitespace()
+                guard peek(UInt8(ascii: "\"")) else { throw error("expected a quoted member name") }
+                let nameStart = i + 1
+                let (nameEnd, escaped) = try scanString()
+                let name = escaped ? Name.matching(try decodeString(nameStart..<nameEnd)[...]) : Name.matching(bytes[nameStart..<nameEnd])
+                skipWhitespace()
+                guard peek(UInt8(ascii: ":")) else {
+                    throw error("expected ':' after the member name \"\(String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self))\"")
+                }
+                i += 1
+                skipWhitespace()
+                let start = i
+                if let name {
+                    fields[name] = Field(value: try parseValue(), raw: start..<i)
+                } else if peek(UInt8(ascii: "\"")) {
+                    _ = try scanString()
+                } else {
+                    _ = try parseValue()
+                }
+                skipWhitespace()
+                if peek(UInt8(ascii: ",")) { i += 1; continue }
+                if peek(UInt8(ascii: "}")) { i += 1; break }
+                let shown = String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self)
+                throw error(i < end ? "expected ',' or '}' after the value of \"\(shown)\"" : "the line ends inside the object")
+            }
+        }
+        skipWhitespace()
+        guard i == end else { throw error("unexpected text after the JSON object") }
+        return fields
+    }
+
+    private mutating func parseName() throws(CaptureLineError) -> String {
+        guard peek(UInt8(ascii: "\"")) else { throw error("expected a quoted member name") }
+        let name = String(decoding: try parseString(), as: UTF8.self)
+        skipWhitespace()
+        guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after the member name \"\(name)\"") }
+        i += 1
+        skipWhitespace()
+        return name
+    }
+
+    private mutating func parseValue() throws(CaptureLineError) -> CaptureValue {
+        guard i < end else { throw error("the line ends where a value was expected") }
+        switch bytes[i] {
+        case UInt8(ascii: "\""):
+            return .string(try parseString())
+        case UInt8(ascii: "{"):
+            return try nested { (p: inout CaptureLineParser) throws(CaptureLineError) in
+                var members: [(key: String, value: CaptureValue)] = []
+                p.skipWhitespace()
+                if p.peek(UInt8(ascii: "}")) { p.i += 1; return .object(members) }
+                while true {
+                    p.skipWhitespace()
+                    let name = try p.parseName()
+                    members.append((name, try p.parseValue()))
+                    p.skipWhitespace()
+                    if p.peek(UInt8(ascii: ",")) { p.i += 1; continue }
+                    if p.peek(UInt8(ascii: "}")) { p.i += 1; return .object(members) }
+                    throw p.error("expected ',' or '}' in an object")
+                }
+            }
+        case UInt8(ascii: "["):
+            return try nested { (p: inout CaptureLineParser) throws(CaptureLineError) in
+                var elements: [CaptureValue] = []
+                p.skipWhitespace()
+                if p.peek(UInt8(ascii: "]")) { p.i += 1; return .array(elements) }
+                while true {
+                    p.skipWhitespace()
+                    elements.append(try p.parseValue())
+                    p.skipWhitespace()
+                    if p.peek(UInt8(ascii: ",")) { p.i += 1; continue }
+                    if p.peek(UInt8(ascii: "]")) { p.i += 1; return .array(elements) }
+                    throw p.error("expected ',' or ']' in an array")
+                }
+            }
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return try parseNumber()
+        default:
+            throw error("expected a value")
+        }
+    }
+
+    /// Runs `body` one nesting level down (after the opening bracket), bounding the depth so a hostile
+    /// line cannot exhaust the stack.
+    private mutating func nested(_ body: (inout CaptureLineParser) throws(CaptureLineError) -> CaptureValue)
+        throws(CaptureLineError) -> CaptureValue
+    {
+        depth += 1
+        guard depth <= Self.maxDepth else { throw error("nested more than \(Self.maxDepth) levels deep") }
+        i += 1
+        let value = try body(&self)
+        depth -= 1
+        return value
+    }
+
+    private mutating func literal(_ word: String) throws(CaptureLineError) {
+        let count = word.utf8.count
+        guard i + count <= end, bytes[i..<(i + count)].elementsEqual(word.utf8) else { throw error("expected a value") }
+        i += count
+    }
+
+    private mutating func parseNumber() throws(CaptureLineError) -> CaptureValue {
+        let start = i
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var magnitude: UInt64 = 0
+        var overflow = false
+        var digits = 0
+        while i < end, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") {
+            let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[i] - UInt8(ascii: "0")))
+            overflow = overflow || o1 || o2
+            magnitude = sum
+            digits += 1
+            i += 1
+        }
+        guard digits > 0 else { i = start; throw error("expected digits in a number") }
+        var integral = !overflow
+        // A fraction or exponent: skipped, since no capture field needs a non-integral number.
+        while i < end {
+            let c = bytes[i]
+            let continues = c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+                || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+            guard continues else { break }
+            integral = false
+            i += 1
+        }
+        return integral ? .integer(negative: negative, magnitude: magnitude) : .otherNumber
+    }
+
+    /// Reads a string starting at its opening quote and returns the bytes it stands for: raw bytes as
+    /// they are, escapes undone (`\uXXXX` as UTF-8, surrogate pairs combined).
+    private mutating func parseString() throws(CaptureLineError) -> [UInt8] {
+        let contentStart = i + 1
+        let (contentEnd, escaped) = try scanString()
+        return escaped ? try decodeString(contentStart..<contentEnd) : Array(bytes[contentStart..<contentEnd])
+    }
+
+    /// Moves past a string starting at its opening quote; returns where its content ends (the closing
+    /// quote) and whether it holds escapes.
+    private mutating func scanString() throws(CaptureLineError) -> (contentEnd: Int, escaped: Bool) {
+        let open = i
+        let end = self.end
+        // Payloads make up most of a capture, so this loop looks at eight bytes at a time.
+        let found: (close: Int, escaped: Bool)? = bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            var p = open + 1
+            var escaped = false
+            while true {
+                while p + 8 <= end {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+                    let mask = Self.quoteOrBackslashMask(word)
+                    if mask != 0 {
+                        p += mask.trailingZeroBitCount >> 3
+                        break
+                    }
+                    p += 8
+                }
+                guard p < end else { return nil }
+                switch base[p] {
+                case UInt8(ascii: "\""): return (p, escaped)
+                case UInt8(ascii: "\\"): escaped = true; p += 2
+                default: p += 1
+                }
+            }
+        }
+        guard let found else { throw error("the string that starts here is not closed on this line", at: open) }
+        i = found.close + 1
+        return (found.close, found.escaped)
+    }
+
+    /// High bit set in each byte of `word` that is `"` or `\`. Borrows can only mark bytes above a
+    /// real match, so the lowest set bit is always exact.
+    @inline(__always)
+    private static func quoteOrBackslashMask(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes) & highs
+    }
+
+    /// The bytes a string's content with escapes stands for.
+    private func decodeString(_ content: Range<Int>) throws(CaptureLineError) -> [UInt8] {
+        var failure: CaptureLineError?
+        // Decoding never lengthens a string, so its length is enough room; runs between escapes are
+        // copied whole.
+        let decoded = [UInt8](unsafeUninitializedCapacity: content.count) { out, count in
+            bytes.withUnsafeBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                let target = out.baseAddress!
+                var i = content.lowerBound
+                var n = 0
+                while i < content.upperBound {
+                    let hit = memchr(base + i, Int32(UInt8(ascii: "\\")), content.upperBound - i)
+                    let next = hit.map { UnsafeRawPointer(base).distance(to: UnsafeRawPointer($0)) } ?? content.upperBound
+                    if next > i {
+                        (target + n).update(from: base + i, count: next - i)
+                        n += next - i
+                        i = next
+                    }
+                    guard i < content.upperBound else { break }
+                    // scanString guarantees a byte after a backslash.
+                    let escape = base[i + 1]
+                    i += 2
+                    switch escape {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): target[n] = escape
+                    case UInt8(ascii: "b"): target[n] = 0x08
+                    case UInt8(ascii: "f"): target[n] = 0x0C
+                    case UInt8(ascii: "n"): target[n] = 0x0A
+                    case UInt8(ascii: "r"): target[n] = 0x0D
+                    case UInt8(ascii: "t"): target[n] = 0x09
+                    case UInt8(ascii: "u"):
+                        do throws(CaptureLineError) {
+                            let scalar = try unicodeEscape(at: &i, limit: content.upperBound)
+                            n += Self.writeUTF8(scalar, to: target + n)
+                            continue
+                        } catch {
+                            failure = error
+                        }
+                    default:
+                        failure = self.error("unknown escape '\\\(String(decoding: [escape], as: UTF8.self))' in a string", at: i - 2)
+                    }
+                    if failure != nil { break }
+                    n += 1
+                }
+                count = n
+            }
+        }
+        if let failure { throw failure }
+        return decoded
+    }
+
+    /// The scalar of a `\uXXXX` escape whose hex digits start at `i`, combining a surrogate pair.
+    private func unicodeEscape(at i: inout Int, limit: Int) throws(CaptureLineError) -> UInt32 {
+        let scalar = try hex4(at: &i, limit: limit)
+        if (0xDC00..<0xE000).contains(scalar) {
+            throw error("a \\u escape of a lone low surrogate", at: i - 6)
+        }
+        guard (0xD800..<0xDC00).contains(scalar) else { return scalar }
+        guard i + 1 < limit, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+            throw error("a \\u escape of a high surrogate is not followed by a low one", at: i - 6)
+        }
+        i += 2
+        let low = try hex4(at: &i, limit: limit)
+        guard (0xDC00..<0xE000).contains(low) else {
+            throw error("a \\u escape of a high surrogate is not followed by a low one", at: i - 6)
+        }
+        return 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+    }
+
+    private func hex4(at i: inout Int, limit: Int) throws(CaptureLineError) -> UInt32 {
+        guard i + 4 <= limit else { throw error("a \\u escape needs four hex digits", at: i - 2) }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[i]
+            let digit: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = c - UInt8(ascii: "A") + 10
+            default: throw error("a \\u escape needs four hex digits", at: i)
+            }
+            value = value << 4 | UInt32(digit)
+            i += 1
+        }
+        return value
+    }
+
+    /// Writes `scalar` as UTF-8 (at most 4 bytes, never more than its `\u` escape took) and returns
+    /// the byte count.
+    private static func writeUTF8(_ scalar: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        switch scalar {
+        case 0..<0x80:
+            out[0] = UInt8(scalar)
+            return 1
+        case 0x80..<0x800:
+            out[0] = UInt8(0xC0 | scalar >> 6)
+            out[1] = UInt8(0x80 | scalar & 0x3F)
+            return 2
+        case 0x800..<0x10000:
+            out[0] = UInt8(0xE0 | scalar >> 12)
+            out[1] = UInt8(0x80 | scalar >> 6 & 0x3F)
+            out[2] = UInt8(0x80 | scalar & 0x3F)
+            return 3
+        default:
+            out[0] = UInt8(0xF0 | scalar >> 18)
+            out[1] = UInt8(0x80 | scalar >> 12 & 0x3F)
+            out[2] = UInt8(0x80 | scalar >> 6 & 0x3F)
+            out[3] = UInt8(0x80 | scalar & 0x3F)
+            return 4
+        }
+    }
+
+    private func peek(_ byte: UInt8) -> Bool { i < end && bytes[i] == byte }
+
+    private mutating func skipWhitespace() {
+        while i < end {
+            switch bytes[i] {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"): i += 1
+            default: return
+            }
+        }
+    }
+
+    func error(_ message: String, at position: Int? = nil) -> CaptureLineError {
+        CaptureLineError(message: message, column: (position ?? i) - lineStart + 1)
+    }
+}

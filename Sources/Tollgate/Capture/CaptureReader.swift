@@ -1,0 +1,183 @@
+import Foundation
+
+/// Streams the messages of a capture file: kcat `-J` lines and Tollgate capture lines, told apart
+/// line by line, read in chunks so a capture of any size takes little memory.
+///
+/// ```swift
+/// let reader = try CaptureReader(path: "capture.jsonl")
+/// for result in reader {
+///     switch result {
+///     case .success(let captured): print(captured.line, captured.message.origin)
+///     case .failure(let error): print(error)   // "capture.jsonl:7: column 1: expected '{' ..."
+///     }
+/// }
+/// ```
+///
+/// A line that cannot be read is reported with its file and line number and reading goes on with
+/// the next line; blank lines are skipped. Only a failure to read the file itself ends the stream.
+/// Not thread-safe: one reader per task.
+public final class CaptureReader: Sequence, IteratorProtocol {
+    public typealias Element = Result<CapturedMessage, TollgateError>
+
+    /// The file name used in messages and in ``CapturedMessage/file``.
+    public let path: String
+    /// Lines longer than this many bytes are reported as errors and skipped, never held in memory.
+    public let maxLineBytes: Int
+
+    private let handle: FileHandle?
+    private let chunkSize: Int
+    private var buffer: [UInt8] = []
+    private var start = 0             // the first byte not yet handed out
+    private var scanned = 0           // bytes after `start` known to hold no newline
+    private var atEnd = false
+    private var skipped: Int?         // bytes so far of an over-long line being skipped
+    private var lineNumber = 0
+    private var failed = false
+
+    /// Opens the capture file at `path`.
+    ///
+    /// - Parameters:
+    ///   - maxLineBytes: default 64 MiB, room for a 10 MiB payload even when every byte is escaped.
+    ///   - chunkSize: bytes read at a time. Default: 1 MiB.
+    /// - Throws: `TollgateError` with code `.unreadable` when the file cannot be opened.
+    public init(path: String, maxLineBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) throws(TollgateError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              let handle = FileHandle(forReadingAtPath: path)
+        else {
+            throw TollgateError(.unreadable, "cannot open the capture file (it does not exist, is a directory or is not readable)",
+                                file: path)
+        }
+        self.path = path
+        self.handle = handle
+        self.maxLineBytes = Swift.max(1, maxLineBytes)
+        self.chunkSize = Swift.max(1, chunkSize)
+    }
+
+    /// Reads from an open handle, e.g. standard input; `name` stands for the file in messages.
+    public init(handle: FileHandle, name: String, maxLineBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) {
+        path = name
+        self.handle = handle
+        self.maxLineBytes = Swift.max(1, maxLineBytes)
+        self.chunkSize = Swift.max(1, chunkSize)
+    }
+
+    /// Reads capture lines held in memory; `name` stands for the file in messages.
+    public init(bytes: [UInt8], name: String, maxLineBytes: Int = 64 << 20) {
+        path = name
+        handle = nil
+        buffer = bytes
+        atEnd = true
+        self.maxLineBytes = Swift.max(1, maxLineBytes)
+        chunkSize = 1
+    }
+
+    /// The next message, `nil` at the end of the file.
+    ///
+    /// - Throws: `TollgateError` with code `.invalidCapture`, naming the file and line, for a line that
+    ///   is neither format (the next call goes on after it), or `.unreadable` when reading fails (the
+    ///   stream ends).
+    public func nextMessage() throws(TollgateError) -> CapturedMessage? {
+        while let line = try nextLine() {
+            if isBlank(line) { continue }
+            var parser = CaptureLineParser(bytes: buffer, range: line)
+            do {
+                let (message, format) = try CaptureRecord.decode(&parser)
+                return CapturedMessage(message: message, file: path, line: lineNumber, format: format)
+            } catch {
+                let column = error.column.map { "column \($0): " } ?? ""
+                throw TollgateError(.invalidCapture,
+                                    "\(column)\(error.message) (a capture file holds one JSON object per line, as `kcat -C -J` or `tollgate capture` writes them)",
+                                    file: path, line: lineNumber)
+            }
+        }
+        return nil
+    }
+
+    /// `Sequence` access: each line's message or error, in order.
+    public func next() -> Result<CapturedMessage, TollgateError>? {
+        do {
+            guard let message = try nextMessage() else { return nil }
+            return .success(message)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The byte range in `buffer` of the next line (without its newline), counting lines as it goes.
+    private func nextLine() throws(TollgateError) -> Range<Int>? {
+        while true {
+            if failed { return nil }
+            if let newline = firstNewline(from: start + scanned) {
+                let line = start..<newline
+                start = newline + 1
+                scanned = 0
+                return try hand(line)
+            }
+            scanned = buffer.count - start
+            if atEnd {
+                guard start < buffer.count || skipped != nil else { return nil }
+                let line = start..<buffer.count
+                start = buffer.count
+                scanned = 0
+                return try hand(line)
+            }
+            if scanned > maxLineBytes {
+                // Too long to keep: forget it, and skip up to its end.
+                skipped = (skipped ?? 0) + scanned
+                buffer.removeAll(keepingCapacity: true)
+                start = 0
+                scanned = 0
+            }
+            try fill()
+        }
+    }
+
+    private func hand(_ line: Range<Int>) throws(TollgateError) -> Range<Int> {
+        lineNumber += 1
+        if let length = skipped {
+            skipped = nil
+            throw TollgateError(.invalidCapture,
+                                "the line is \(length + line.count) bytes long, more than the \(maxLineBytes) allowed; it was skipped (raise maxLineBytes to read it)",
+                                file: path, line: lineNumber)
+        }
+        return line
+    }
+
+    private func fill() throws(TollgateError) {
+        guard let handle else { atEnd = true; return }
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+        let chunk: Data?
+        do {
+            chunk = try handle.read(upToCount: chunkSize)
+        } catch {
+            failed = true
+            throw TollgateError(.unreadable, "cannot read the capture file after line \(lineNumber): \(error.localizedDescription)",
+                                file: path)
+        }
+        if let chunk, !chunk.isEmpty {
+            buffer.append(contentsOf: chunk)
+        } else {
+            atEnd = true
+        }
+    }
+
+    private func firstNewline(from index: Int) -> Int? {
+        guard index < buffer.count else { return nil }
+        return buffer.withUnsafeBufferPointer { raw -> Int? in
+            let from = raw.baseAddress! + index
+            guard let found = memchr(from, Int32(UInt8(ascii: "\n")), raw.count - index) else { return nil }
+            return index + UnsafeRawPointer(from).distance(to: UnsafeRawPointer(found))
+        }
+    }
+
+    /// Bytes the reader holds: its memory stays near one chunk plus the longest line.
+    var bufferCapacity: Int { buffer.capacity }
+
+    private func isBlank(_ line: Range<Int>) -> Bool {
+        buffer[line].allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+    }
+}

@@ -1,0 +1,253 @@
+import Testing
+import TollgateSchema
+@testable import Tollgate
+
+/// Builds capture lines the way kcat 1.7 does (`fmt_msg_output_json`, yajl's generator with default
+/// options): `\r \n \\ \" \f \b \t` escaped, other bytes below 0x20 as `\u00XX` with upper-case hex,
+/// every other byte, valid UTF-8 or not, copied as it is.
+enum KcatLine {
+    static func string(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in bytes {
+            switch byte {
+            case 0x0D: out += Array(#"\r"#.utf8)
+            case 0x0A: out += Array(#"\n"#.utf8)
+            case 0x5C: out += Array(#"\\"#.utf8)
+            case 0x22: out += Array(#"\""#.utf8)
+            case 0x0C: out += Array(#"\f"#.utf8)
+            case 0x08: out += Array(#"\b"#.utf8)
+            case 0x09: out += Array(#"\t"#.utf8)
+            case 0..<0x20:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+        return out
+    }
+
+    static func line(topic: String = "orders", partition: Int32 = 0, offset: Int64, ts: Int64? = 1_700_000_000_000,
+                     headers: [(String, [UInt8]?)]? = nil, key: [UInt8]?, payload: [UInt8]?) -> [UInt8]
+    {
+        var out = Array(#"{"topic":"#.utf8) + string(Array(topic.utf8))
+        out += Array(",\"partition\":\(partition),\"offset\":\(offset)".utf8)
+        if let ts { out += Array(",\"tstype\":\"create\",\"ts\":\(ts)".utf8) }
+        out += Array(",\"broker\":1".utf8)
+        if let headers {
+            out += Array(",\"headers\":[".utf8)
+            for (index, (name, value)) in headers.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out += string(Array(name.utf8)) + [UInt8(ascii: ",")] + (value.map(string) ?? Array("null".utf8))
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out += Array(",\"key\":".utf8) + (key.map(string) ?? Array("null".utf8))
+        out += Array(",\"payload\":".utf8) + (payload.map(string) ?? Array("null".utf8))
+        out += Array("}\n".utf8)
+        return out
+    }
+}
+
+@Suite("Capture files: kcat -J lines")
+struct CaptureKcatTests {
+    static func readAll(_ bytes: [UInt8], name: String = "capture.jsonl") -> [Result<CapturedMessage, TollgateError>] {
+        Array(CaptureReader(bytes: bytes, name: name))
+    }
+
+    static func messages(_ bytes: [UInt8]) throws -> [CapturedMessage] {
+        try readAll(bytes).map { try $0.get() }
+    }
+
+    /// Made with real kcat 1.7.1 (librdkafka 2.0.2) against librdkafka's mock cluster: one kcat held
+    /// the mock cluster (`-X test.mock.num.brokers=1`), others produced files as single messages
+    /// (`-P -t capture [-k KEY] [-H name=value] FILE`, a NULL payload with `-Z -K :`) and consumed with
+    /// `kcat -C -t capture -J -o beginning -e`. Base64 because the lines hold raw non-UTF-8 bytes.
+    static let realCapture = """
+        eyJ0b3BpYyI6ImNhcHR1cmUiLCJwYXJ0aXRpb24iOjAsIm9mZnNldCI6MCwidHN0eXBlIjoiY3JlYXRlIiwidHMiOjE3OTU2ODQy\
+        NDM2OTMsImJyb2tlciI6MSwia2V5IjpudWxsLCJwYXlsb2FkIjoiYSJ9CnsidG9waWMiOiJjYXB0dXJlIiwicGFydGl0aW9uIjox\
+        LCJvZmZzZXQiOjAsInRzdHlwZSI6ImNyZWF0ZSIsInRzIjoxNzk1Njg0MjQxNjM5LCJicm9rZXIiOjEsImhlYWRlcnMiOlsibnVs\
+        bGhkciIsbnVsbCwiZW1wdHloZHIiLCIiXSwia2V5IjpudWxsLCJwYXlsb2FkIjoiYmluXHUwMDAwXHUwMDAxXHUwMDFGf4D//lwi\
+        XFxcblxyXHRcYlxmL2VuZCJ9CnsidG9waWMiOiJjYXB0dXJlIiwicGFydGl0aW9uIjoxLCJvZmZzZXQiOjEsInRzdHlwZSI6ImNy\
+        ZWF0ZSIsInRzIjoxNzk1Njg0MjQxNjUxLCJicm9rZXIiOjEsImtleSI6Imv/eSIsInBheWxvYWQiOiJ7XCJuYW1lXCI6XCJjYWbD\
+        qSDigqwg8J+YgFwifSJ9CnsidG9waWMiOiJjYXB0dXJlIiwicGFydGl0aW9uIjoxLCJvZmZzZXQiOjIsInRzdHlwZSI6ImNyZWF0\
+        ZSIsInRzIjoxNzk1Njg0MjQxNjUxLCJicm9rZXIiOjEsImtleSI6Imv/eSIsInBheWxvYWQiOiLDKKCh4iih8JAovCJ9CnsidG9w\
+        aWMiOiJjYXB0dXJlIiwicGFydGl0aW9uIjoyLCJvZmZzZXQiOjAsInRzdHlwZSI6ImNyZWF0ZSIsInRzIjoxNzk1Njg0MjQxNjI4\
+        LCJicm9rZXIiOjEsImhlYWRlcnMiOlsiaDEiLCJ2MSIsInRyYWNlIiwiYWJjIl0sImtleSI6ImtleS0xIiwicGF5bG9hZCI6Intc\
+        ImlkXCI6MSxcIm5vdGVcIjpcInBsYWluIGFzY2lpXCJ9In0KeyJ0b3BpYyI6ImNhcHR1cmUiLCJwYXJ0aXRpb24iOjIsIm9mZnNl\
+        dCI6MSwidHN0eXBlIjoiY3JlYXRlIiwidHMiOjE3OTU2ODQyNDE2MjgsImJyb2tlciI6MSwiaGVhZGVycyI6WyJoMSIsInYxIiwi\
+        dHJhY2UiLCJhYmMiXSwia2V5Ijoia2V5LTEiLCJwYXlsb2FkIjoie1wicVwiOlwic2F5IFxcXCJoaVxcXCJcIixcInBhdGhcIjpc\
+        IkM6XFxcXGRpclxcXFx4XCJ9In0KeyJ0b3BpYyI6ImNhcHR1cmUiLCJwYXJ0aXRpb24iOjMsIm9mZnNldCI6MCwidHN0eXBlIjoi\
+        Y3JlYXRlIiwidHMiOjE3OTU2ODQyNDk0MjEsImJyb2tlciI6MSwiaGVhZGVycyI6WyJiaW4iLCL//lx1MDAwMSIsInEiLCJzYXkg\
+        XCJ4XCJcXHkiXSwia2V5IjpudWxsLCJwYXlsb2FkIjoie1wib2tcIjp0cnVlfSJ9CnsidG9waWMiOiJjYXB0dXJlIiwicGFydGl0\
+        aW9uIjowLCJvZmZzZXQiOjEsInRzdHlwZSI6ImNyZWF0ZSIsInRzIjoxNzk1Njg0MjQ2NTI4LCJicm9rZXIiOjEsImhlYWRlcnMi\
+        OlsieCIsIjEiXSwia2V5IjoidG9tYiIsInBheWxvYWQiOm51bGx9CnsidG9waWMiOiJjYXB0dXJlIiwicGFydGl0aW9uIjoxLCJv\
+        ZmZzZXQiOjMsInRzdHlwZSI6ImNyZWF0ZSIsInRzIjoxNzk1Njg0MjQzNjkzLCJicm9rZXIiOjEsImtleSI6bnVsbCwicGF5bG9h\
+        ZCI6ImIifQo=
+        """
+
+    @Test("a real kcat capture with binary payloads, keys and headers reads back the bytes produced")
+    func realKcat() throws {
+        let file = try #require(Base64.decode(Array(Self.realCapture.utf8)))
+        #expect(String(validating: file, as: UTF8.self) == nil, "the capture really holds invalid UTF-8")
+        let read = try Self.messages(file)
+        func kafka(_ partition: Int32, _ offset: Int64) -> MessageOrigin {
+            .kafka(topic: "capture", partition: partition, offset: offset, group: nil)
+        }
+        let h = { (name: String, value: String) in MessageHeader(name: name, string: value) }
+        let expected: [Message] = [
+            Message(value: Array("a".utf8), origin: kafka(0, 0), timestamp: 1_795_684_243_693),
+            Message(value: Array("bin".utf8) + [0x00, 0x01, 0x1F, 0x7F, 0x80, 0xFF, 0xFE, 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C]
+                + Array("/end".utf8),
+                    headers: [MessageHeader(name: "nullhdr", value: nil), h("emptyhdr", "")],
+                    origin: kafka(1, 0), timestamp: 1_795_684_241_639),
+            Message(key: [0x6B, 0xFF, 0x79], value: Array(#"{"name":"café € 😀"}"#.utf8), origin: kafka(1, 1),
+                    timestamp: 1_795_684_241_651),
+            Message(key: [0x6B, 0xFF, 0x79], value: [0xC3, 0x28, 0xA0, 0xA1, 0xE2, 0x28, 0xA1, 0xF0, 0x90, 0x28, 0xBC],
+                    origin: kafka(1, 2), timestamp: 1_795_684_241_651),
+            Message(key: Array("key-1".utf8), value: Array(#"{"id":1,"note":"plain ascii"}"#.utf8),
+                    headers: [h("h1", "v1"), h("trace", "abc")], origin: kafka(2, 0), timestamp: 1_795_684_241_628),
+            Message(key: Array("key-1".utf8), value: Array(#"{"q":"say \"hi\"","path":"C:\\dir\\x"}"#.utf8),
+                    headers: [h("h1", "v1"), h("trace", "abc")], origin: kafka(2, 1), timestamp: 1_795_684_241_628),
+            Message(value: Array(#"{"ok":true}"#.utf8),
+                    headers: [MessageHeader(name: "bin", value: [0xFF, 0xFE, 0x01]), h("q", #"say "x"\y"#)],
+                    origin: kafka(3, 0), timestamp: 1_795_684_249_421),
+            Message(key: Array("tomb".utf8), value: [], headers: [h("x", "1")], origin: kafka(0, 1), timestamp: 1_795_684_246_528),
+            Message(value: Array("b".utf8), origin: kafka(1, 3), timestamp: 1_795_684_243_693),
+        ]
+        #expect(read.count == expected.count)
+        for (index, (captured, message)) in zip(read, expected).enumerated() {
+            #expect(captured.message == message, "line \(index + 1)")
+            #expect(captured.line == index + 1)
+            #expect(captured.file == "capture.jsonl")
+            #expect(captured.format == .kcat)
+        }
+    }
+
+    @Test("every byte value survives kcat's escaping")
+    func everyByte() throws {
+        let payload = (0...255).map { UInt8($0) }
+        let key = payload.reversed().map { $0 }
+        let line = KcatLine.line(offset: 1, headers: [("all", payload)], key: key, payload: payload)
+        let message = try #require(try Self.messages(line).first).message
+        #expect(message.value == payload)
+        #expect(message.key == key)
+        #expect(message.headers == [MessageHeader(name: "all", value: payload)])
+    }
+
+    @Test("random binary payloads, one per line, as kcat writes them")
+    func randomBinary() throws {
+        var generator = SystemRandomNumberGenerator()
+        var file: [UInt8] = []
+        var payloads: [[UInt8]] = []
+        for offset in 0..<500 {
+            let payload = (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            payloads.append(payload)
+            file += KcatLine.line(partition: Int32(offset % 3), offset: Int64(offset), key: payload.isEmpty ? nil : Array(payload.prefix(8)),
+                                  payload: payload)
+        }
+        let read = try Self.messages(file)
+        #expect(read.map(\.message.value) == payloads)
+        #expect(read.map(\.line) == Array(1...500))
+    }
+
+    @Test("escaped quotes and backslashes, \\/ and \\u escapes of any case, surrogate pairs")
+    func escapes() throws {
+        let line = Array(#"{"topic":"t","partition":0,"offset":0,"broker":1,"key":"a\"b\\c\/d","payload":"\u00e9\u00E9 \ud83d\ude00 \u20AC \u001f"}"#.utf8)
+        let message = try #require(try Self.messages(line).first).message
+        #expect(message.key == Array(#"a"b\c/d"#.utf8))
+        #expect(message.value == Array("éé 😀 € \u{1F}".utf8))
+    }
+
+    @Test("raw control bytes inside strings, as other writers leave them, are taken as they are")
+    func rawControlBytes() throws {
+        var line = Array(#"{"topic":"t","partition":0,"offset":0,"broker":1,"key":null,"payload":"a"#.utf8)
+        line += [0x00, 0x01, 0x09, 0x0D, 0x7F, 0x80]
+        line += Array(#"b"}"#.utf8)
+        let message = try #require(try Self.messages(line).first).message
+        #expect(message.value == Array("a".utf8) + [0x00, 0x01, 0x09, 0x0D, 0x7F, 0x80] + Array("b".utf8))
+    }
+
+    @Test("null key, null payload, null header values, no headers field, no timestamp")
+    func nulls() throws {
+        let line = KcatLine.line(partition: 2, offset: 5, ts: nil, headers: [("a", nil), ("b", []), ("a", [0x31])], key: nil,
+                                 payload: nil)
+        let message = try #require(try Self.messages(line).first).message
+        #expect(message.key == nil)
+        #expect(message.value == [])
+        #expect(message.timestamp == nil)
+        #expect(message.headers == [MessageHeader(name: "a", value: nil), MessageHeader(name: "b", value: []),
+                                    MessageHeader(name: "a", value: [0x31])])
+        #expect(message.origin == .kafka(topic: "orders", partition: 2, offset: 5, group: nil))
+        let bare = KcatLine.line(offset: 0, key: Array("k".utf8), payload: Array("v".utf8))
+        #expect(try Self.messages(bare).first?.message.headers == [])
+    }
+
+    @Test("headers as an object of name to values are read too")
+    func headerMap() throws {
+        let line = Array(#"{"topic":"t","partition":0,"offset":0,"broker":1,"headers":{"a":["1","2"],"b":[null]},"key":null,"payload":"x"}"#.utf8)
+        let message = try #require(try Self.messages(line).first).message
+        #expect(message.headers == [MessageHeader(name: "a", string: "1"), MessageHeader(name: "a", string: "2"),
+                                    MessageHeader(name: "b", value: nil)])
+    }
+
+    @Test("a payload kcat wrote as verbatim JSON (-s value=avro) is read as that JSON text")
+    func verbatimPayload() throws {
+        let line = Array(#"{"topic":"t","partition":0,"offset":0,"broker":1,"key":null,"payload":{"id": 1, "tags": ["a"]},"value_schema_id":7}"#.utf8)
+        let message = try #require(try Self.messages(line).first).message
+        #expect(message.value == Array(#"{"id": 1, "tags": ["a"]}"#.utf8))
+        #expect(try JSONValue(parsing: message.value) == ["id": 1, "tags": ["a"]])
+    }
+
+    @Test("offsets, partitions and timestamps at the edges of their ranges")
+    func numberRanges() throws {
+        let line = KcatLine.line(partition: Int32.max, offset: Int64.min, ts: Int64.max, key: nil, payload: [])
+        let message = try #require(try Self.messages(line).first).message
+        #expect(message.origin == .kafka(topic: "orders", partition: Int32.max, offset: Int64.min, group: nil))
+        #expect(message.timestamp == Int64.max)
+    }
+
+    struct BadLine: Sendable, CustomTestStringConvertible {
+        let text: String
+        let message: String
+        var testDescription: String { text }
+    }
+
+    @Test("a line that is neither format is reported with its file, line and column, and reading goes on", arguments: [
+        BadLine(text: "hello", message: "column 1: expected '{' to start a JSON object"),
+        BadLine(text: "[1,2]", message: "column 1: expected '{'"),
+        BadLine(text: #"{"a":1}"#, message: #"no "payload" or "payload_b64" field"#),
+        BadLine(text: #"{"topic":"t","partition":0,"offset":0,"payload":"x"#, message: "column 49: the string that starts here is not closed"),
+        BadLine(text: #"{"topic":"t","partition":0,"offset":0,"payload":"x"} trailing"#, message: "column 54: unexpected text after the JSON object"),
+        BadLine(text: #"{"topic":"t","partition":0,"payload":"x"}"#, message: #""topic" is present but "offset" is missing"#),
+        BadLine(text: #"{"topic":"t","partition":"0","offset":0,"payload":"x"}"#, message: #""partition" must be an integer, not a string"#),
+        BadLine(text: #"{"topic":"t","partition":4294967296,"offset":0,"payload":"x"}"#, message: #""partition" is out of range for Int32"#),
+        BadLine(text: #"{"topic":"t","partition":0,"offset":0.5,"payload":"x"}"#, message: #""offset" must be an integer, not a number"#),
+        BadLine(text: #"{"topic":"t","partition":0,"offset":0,"headers":["a"],"payload":"x"}"#, message: "odd number (1)"),
+        BadLine(text: #"{"topic":"t","partition":0,"offset":0,"headers":[1,"v"],"payload":"x"}"#, message: "header name 1 in \"headers\" must be a string"),
+        BadLine(text: #"{"topic":"t","partition":0,"offset":0,"payload":"\x"}"#, message: #"column 50: unknown escape '\x'"#),
+        BadLine(text: #"{"topic":"t","partition":0,"offset":0,"payload":"\u12"}"#, message: "needs four hex digits"),
+        BadLine(text: #"{"topic":"t","partition":0,"offset":0,"payload":"\ud800"}"#, message: "not followed by a low one"),
+        BadLine(text: #"{"topic":"t","partition":0,"offset":0,"payload":"x","payload_b64":"eA=="}"#, message: "both \"payload\" and \"payload_b64\""),
+        BadLine(text: #"{"topic":"t","partition":0,"offset":0,"payload" "x"}"#, message: "expected ':' after the member name \"payload\""),
+        BadLine(text: #"{"a":"# + String(repeating: "[", count: 100) + "1", message: "column 70: nested more than 64 levels deep"),
+    ])
+    func malformed(bad: BadLine) throws {
+        let good = KcatLine.line(offset: 1, key: nil, payload: Array("ok".utf8))
+        let file = good + Array("\n  \t\r\n".utf8) + Array(bad.text.utf8) + [0x0A] + good
+        let results = Self.readAll(file, name: "traffic.jsonl")
+        #expect(results.count == 3)
+        #expect((try? results[0].get())?.line == 1)
+        guard case .failure(let error) = results[1] else {
+            Issue.record("line 4 was accepted: \(bad.text)")
+            return
+        }
+        #expect(error.code == .invalidCapture)
+        #expect(error.file == "traffic.jsonl")
+        #expect(error.line == 4, "blank lines count")
+        #expect(error.description.hasPrefix("traffic.jsonl:4: "))
+        #expect(error.message.contains(bad.message), "\(error.message)")
+        #expect(error.message.contains("kcat -C -J"), "says what a capture line should be")
+        #expect((try? results[2].get())?.line == 5)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import Tollgate
+
+@Suite("Capture files: streaming reader")
+struct CaptureReaderTests {
+    static func write(_ bytes: [UInt8], to name: String, in dir: TemporaryDirectory) throws -> String {
+        let path = dir.file(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("a large file is streamed in chunks, with memory near one chunk")
+    func largeFile() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("large.jsonl")
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        let payload = Array(#"{"orderId":"ORD-2026-000101","lines":[{"sku":"KBD-10042","quantity":1}],"total":8900}"#.utf8)
+        let count = 200_000
+        var batch: [UInt8] = []
+        for index in 0..<count {
+            let message = Message(key: Array("k\(index)".utf8), value: index % 1000 == 999 ? [0xFF, 0x00] : payload,
+                                  origin: .kafka(topic: "orders", partition: Int32(index % 8), offset: Int64(index / 8), group: nil),
+                                  timestamp: 1_700_000_000_000 + Int64(index))
+            // Mix the two formats, as a concatenation of captures would.
+            if index % 2 == 0 {
+                CaptureWriter.appendLine(for: message, to: &batch)
+            } else {
+                batch += KcatLine.line(topic: "orders", partition: Int32(index % 8), offset: Int64(index / 8),
+                                       ts: 1_700_000_000_000 + Int64(index), key: message.key, payload: message.value)
+            }
+            if batch.count > 1 << 20 {
+                try handle.write(contentsOf: batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        try handle.write(contentsOf: batch)
+        try handle.close()
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(size > 20_000_000)
+
+        let chunk = 256 << 10
+        let reader = try CaptureReader(path: path, chunkSize: chunk)
+        var read = 0
+        var kcat = 0
+        var largestBuffer = 0
+        while let captured = try reader.nextMessage() {
+            read += 1
+            if captured.format == .kcat { kcat += 1 }
+            if read % 1000 == 0 {
+                #expect(captured.message.value == [0xFF, 0x00], "line \(captured.line)")
+                #expect(captured.line == read)
+            }
+            largestBuffer = max(largestBuffer, reader.bufferCapacity)
+        }
+        #expect(read == count)
+        #expect(kcat == count / 2)
+        #expect(largestBuffer < 4 * chunk, "held \(largestBuffer) bytes of a \(size)-byte file")
+    }
+
+    @Test("lines split across chunk boundaries read the same as from memory")
+    func tinyChunks() throws {
+        var file: [UInt8] = []
+        for offset in 0..<50 {
+            file += KcatLine.line(offset: Int64(offset), headers: [("h", [UInt8(offset)])], key: nil,
+                                  payload: (0..<offset * 3).map { UInt8($0 & 0xFF) })
+        }
+        file += Array("\r\n\n{\"payload\":\"last line without a newline\"}".utf8)
+        let dir = try TemporaryDirectory()
+        let path = try Self.write(file, to: "chunks.jsonl", in: dir)
+        let fromMemory = try CaptureReader(bytes: file, name: path).map { try $0.get() }
+        for chunkSize in [1, 2, 3, 7, 64, 1000] {
+            let streamed = try CaptureReader(path: path, chunkSize: chunkSize).map { try $0.get() }
+            #expect(streamed == fromMemory, "chunk size \(chunkSize)")
+        }
+        #expect(fromMemory.count == 51)
+        #expect(fromMemory.last?.line == 53)
+        #expect(fromMemory.last?.message.value == Array("last line without a newline".utf8))
+    }
+
+    @Test("CRLF line endings are accepted")
+    func crlf() throws {
+        let file = Array("{\"topic\":\"t\",\"partition\":0,\"offset\":0,\"payload\":\"a\"}\r\n{\"topic\":\"t\",\"partition\":0,\"offset\":1,\"payload\":\"b\"}\r\n".utf8)
+        let read = try CaptureReader(bytes: file, name: "crlf.jsonl").map { try $0.get().message.value }
+        #expect(read == [Array("a".utf8), Array("b".utf8)])
+    }
+
+    @Test("a line longer than the limit is reported and skipped without being held, and reading goes on")
+    func overlongLine() throws {
+        let good = KcatLine.line(offset: 0, key: nil, payload: Array("ok".utf8))
+        let long = KcatLine.line(offset: 1, key: nil, payload: [UInt8](repeating: 0x61, count: 100_000))
+        let dir = try TemporaryDirectory()
+        for (name, tail) in [("middle", good), ("end", [UInt8]())] {
+            let path = try Self.write(good + long + tail, to: "\(name).jsonl", in: dir)
+            let reader = try CaptureReader(path: path, maxLineBytes: 10_000, chunkSize: 4096)
+            let results = Array(reader)
+            #expect(results.count == (tail.isEmpty ? 2 : 3))
+            #expect((try? results[0].get())?.line == 1)
+            guard case .failure(let error) = results[1] else { Issue.record("the long line was read"); continue }
+            #expect(error.code == .invalidCapture)
+            #expect(error.line == 2)
+            #expect(error.message.contains("is \(long.count - 1) bytes long, more than the 10000 allowed"), "\(error.message)")
+            if !tail.isEmpty { #expect((try? results[2].get())?.line == 3) }
+            #expect(reader.bufferCapacity < 40_000)
+        }
+    }
+
+    @Test("a file that cannot be opened is an unreadable error naming it")
+    func unreadable() throws {
+        let dir = try TemporaryDirectory()
+        for path in [dir.file("missing.jsonl"), dir.path] {
+            do {
+                _ = try CaptureReader(path: path)
+                Issue.record("opened \(path)")
+            } catch {
+                #expect(error.code == .unreadable)
+                #expect(error.file == path)
+            }
+        }
+    }
+
+    @Test("an empty file and a file of blank lines hold no messages")
+    func empty() throws {
+        #expect(Array(CaptureReader(bytes: [], name: "e")).isEmpty)
+        #expect(Array(CaptureReader(bytes: Array("\n \n\t\r\n".utf8), name: "e")).isEmpty)
+    }
+}
