@@ -34,6 +34,9 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     private var lineNumber = 0
     private var failed = false
 
+    /// Bytes of the file handed out as lines so far (newlines included), for progress reports.
+    public private(set) var bytesRead = 0
+
     /// Opens the capture file at `path`.
     ///
     /// - Parameters:
@@ -135,6 +138,7 @@ public final class CaptureReader: Sequence, IteratorProtocol {
 
     private func hand(_ line: Range<Int>) throws(TollgateError) -> Range<Int> {
         lineNumber += 1
+        bytesRead += line.count + 1 + (skipped ?? 0)
         if let length = skipped {
             skipped = nil
             throw TollgateError(.invalidCapture,

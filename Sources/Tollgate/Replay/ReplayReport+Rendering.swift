@@ -1,0 +1,172 @@
+import TollgateSchema
+
+extension ReplayReport {
+    // MARK: JSON
+
+    /// The report as JSON, with a fixed member order (the same input gives byte-identical text).
+    public var jsonValue: JSONValue {
+        func count(_ n: Int) -> JSONValue { .number(JSONNumber(n)) }
+        func origin(_ origin: MessageOrigin) -> JSONValue {
+            switch origin {
+            case .kafka(let topic, let partition, let offset, let group):
+                var members: [(key: String, value: JSONValue)] = [("topic", .string(topic)), ("partition", count(Int(partition))),
+                                                                  ("offset", .number(JSONNumber(offset)))]
+                if let group { members.append(("group", .string(group))) }
+                return .object(JSONObject(members))
+            case .rabbitMQ(let exchange, let routingKey, let queue, let tag):
+                return .object(JSONObject([("exchange", .string(exchange)), ("routingKey", .string(routingKey)),
+                                           ("queue", .string(queue)), ("deliveryTag", .number(JSONNumber(negative: false, significand: tag, exponent: 0)))]))
+            case .none:
+                return .null
+            }
+        }
+        return .object(JSONObject([
+            ("captures", .array(captures.map { .string($0) })),
+            ("total", count(total)),
+            ("approved", count(approved)),
+            ("quarantined", count(quarantined)),
+            ("byReason", .array(byReason.map { .object(JSONObject([("reason", .string($0.reason)), ("count", count($0.count))])) })),
+            ("bySchema", .array(bySchema.map {
+                .object(JSONObject([("schema", $0.schema.map(JSONValue.string) ?? .null), ("approved", count($0.approved)),
+                                    ("quarantined", count($0.quarantined))]))
+            })),
+            ("topKeywordLocations", .array(topKeywordLocations.map { .object(JSONObject([("keywordLocation", .string($0.location)), ("count", count($0.count))])) })),
+            ("topInstanceLocations", .array(topInstanceLocations.map { .object(JSONObject([("instanceLocation", .string($0.location)), ("count", count($0.count))])) })),
+            ("shadowRejections", .array(shadowRejections.map { .object(JSONObject([("rule", .string($0.rule)), ("count", count($0.count))])) })),
+            ("quarantinedMessages", .array(quarantinedMessages.map { message in
+                .object(JSONObject([
+                    ("capture", .string(message.capture)),
+                    ("origin", origin(message.origin)),
+                    ("reason", .string(message.reason.description)),
+                    ("schema", message.schema.map(JSONValue.string) ?? .null),
+                    ("errors", .array(message.details.map {
+                        .object(JSONObject([("instanceLocation", .string($0.instanceLocation)),
+                                            ("keywordLocation", .string($0.keywordLocation)), ("message", .string($0.message))]))
+                    })),
+                ]))
+            })),
+            ("captureErrors", .array(captureErrors.map { .string($0) })),
+        ]))
+    }
+
+    // MARK: Text
+
+    /// A readable report: summary, counts, frequent failure locations, then each quarantined message.
+    public func text(maxListed: Int = 100) -> String {
+        var out = "Replayed \(captures.joined(separator: ", "))\n\(summary)\n"
+        if !bySchema.isEmpty {
+            out += "\nBy schema:\n"
+            for counts in bySchema {
+                out += "  \(pad(counts.schema ?? "(none selected)", 24)) \(counts.approved) approved, \(counts.quarantined) quarantined\n"
+            }
+        }
+        if !byReason.isEmpty {
+            out += "\nBy reason:\n"
+            for (reason, count) in byReason { out += "  \(pad(reason, 24)) \(count)\n" }
+        }
+        if !topKeywordLocations.isEmpty {
+            out += "\nMost frequent failing keywords:\n"
+            for (location, count) in topKeywordLocations { out += "  \(pad(String(count), 8)) \(location)\n" }
+            out += "\nMost frequent failing instance locations:\n"
+            for (location, count) in topInstanceLocations { out += "  \(pad(String(count), 8)) \(location)\n" }
+        }
+        if !shadowRejections.isEmpty {
+            out += "\nShadow rules (not enforced) would have rejected:\n"
+            for (rule, count) in shadowRejections { out += "  \(pad(rule, 24)) \(count)\n" }
+        }
+        if !quarantinedMessages.isEmpty {
+            out += "\nQuarantined messages:\n"
+            for message in quarantinedMessages.prefix(maxListed) {
+                let coordinates = message.origin.coordinates.map { " \($0)" } ?? ""
+                let first = message.details.first.map { ": \($0.instanceLocation.isEmpty ? "" : $0.instanceLocation + " ")\($0.message)" } ?? ""
+                let more = message.details.count > 1 ? " (+\(message.details.count - 1) more)" : ""
+                out += "  \(message.capture)\(coordinates) \(message.reason)\(message.schema.map { " [\($0)]" } ?? "")\(first)\(more)\n"
+            }
+            if quarantinedMessages.count > maxListed {
+                out += "  ... and \(quarantinedMessages.count - maxListed) more (use --report json for all of them)\n"
+            }
+        }
+        if !captureErrors.isEmpty {
+            out += "\nUnreadable capture lines:\n"
+            for error in captureErrors.prefix(maxListed) { out += "  \(error)\n" }
+        }
+        return out
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    // MARK: JUnit
+
+    /// JUnit XML that CI systems display: one test suite per replay, one test case per schema
+    /// version (plus one for messages that selected no schema). A case fails when any of its
+    /// messages was quarantined; its failure lists them (up to `maxListed`). Per schema rather
+    /// than per message keeps the report small for captures of any size. Unreadable capture lines
+    /// are one more failing case, "capture".
+    public func junit(maxListed: Int = 100) -> String {
+        var cases: [(name: String, failure: (message: String, body: String)?)] = []
+        for counts in bySchema {
+            let name = counts.schema ?? "(no schema selected)"
+            guard counts.quarantined > 0 else {
+                cases.append((name, nil))
+                continue
+            }
+            let listed = quarantinedMessages.filter { $0.schema == counts.schema }
+            var body = ""
+            for message in listed.prefix(maxListed) {
+                let coordinates = message.origin.coordinates.map { " \($0)" } ?? ""
+                body += "\(message.capture)\(coordinates): \(message.reason)\n"
+                for detail in message.details.prefix(10) {
+                    body += "  \(detail.instanceLocation.isEmpty ? "/" : detail.instanceLocation): \(detail.message) (\(detail.keywordLocation.isEmpty ? "/" : detail.keywordLocation))\n"
+                }
+            }
+            if listed.count > maxListed { body += "... and \(listed.count - maxListed) more\n" }
+            cases.append((name, ("\(counts.quarantined) of \(counts.approved + counts.quarantined) messages quarantined", body)))
+        }
+        if !captureErrors.isEmpty {
+            cases.append(("capture", ("\(captureErrors.count) capture lines could not be read",
+                                      captureErrors.prefix(maxListed).joined(separator: "\n") + "\n")))
+        }
+        let failures = cases.filter { $0.failure != nil }.count
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        xml += "<testsuites name=\"tollgate replay\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"0\">\n"
+        xml += "  <testsuite name=\"\(escape(captures.joined(separator: ", ")))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\">\n"
+        xml += "    <properties>\n"
+        xml += "      <property name=\"messages\" value=\"\(total)\"/>\n"
+        xml += "      <property name=\"approved\" value=\"\(approved)\"/>\n"
+        xml += "      <property name=\"quarantined\" value=\"\(quarantined)\"/>\n"
+        xml += "    </properties>\n"
+        for (name, failure) in cases {
+            if let failure {
+                xml += "    <testcase classname=\"tollgate.replay\" name=\"\(escape(name))\">\n"
+                xml += "      <failure message=\"\(escape(failure.message))\" type=\"quarantined\">\(escape(failure.body))</failure>\n"
+                xml += "    </testcase>\n"
+            } else {
+                xml += "    <testcase classname=\"tollgate.replay\" name=\"\(escape(name))\"/>\n"
+            }
+        }
+        xml += "  </testsuite>\n</testsuites>\n"
+        return xml
+    }
+
+    /// XML text and attribute escaping; characters XML 1.0 cannot hold become U+FFFD.
+    private func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            default:
+                let v = scalar.value
+                let allowed = (0x20...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v) || (0x10000...0x10FFFF).contains(v)
+                out.unicodeScalars.append(allowed ? scalar : "\u{FFFD}")
+            }
+        }
+        return out
+    }
+}
