@@ -1,0 +1,98 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import TollgateSchema
+@testable import Tollgate
+
+@Suite("Replay")
+struct ReplayTests {
+    /// The repository's sample capture, made with real kcat against a librdkafka mock cluster.
+    static let sampleCapture = (RepositoryFiles.root as NSString).appendingPathComponent("deploy/samples/orders-capture.jsonl")
+
+    func samplePipeline(version: Int? = nil) throws -> Pipeline {
+        let registry = try SchemaRegistry.load(directory: RepositoryFiles.schemas)
+        let selectors: [SchemaSelector] = version.map { [.version($0)] } ?? [.header(SchemaSelector.defaultHeader), .latest]
+        return try Pipeline(registry: registry, bindings: [Binding(source: "*", subject: "orders", selectors: selectors)])
+    }
+
+    @Test("the sample kcat capture, raw non-UTF-8 payload included, replays against the example schemas")
+    func sample() throws {
+        let report = try Replay.run(captures: [Self.sampleCapture], pipeline: try samplePipeline())
+        #expect(report.total == 12)
+        #expect(report.captureErrors.isEmpty)
+        #expect(report.approved + report.quarantined == 12)
+        // The Latin-1 payload byte arrives as kcat wrote it and fails as malformed JSON.
+        let malformed = report.quarantinedMessages.filter { $0.reason == .malformedJSON }
+        #expect(malformed.contains { $0.details.first?.message.contains("UTF-8") == true })
+        // Version 3 made "channel" required: replaying before a deploy shows what it would reject.
+        #expect(report.topKeywordLocations.first?.location == "/properties/order/required")
+        let v2 = try Replay.run(captures: [Self.sampleCapture], pipeline: try samplePipeline(version: 2))
+        #expect(v2.quarantined < report.quarantined)
+        #expect(v2.bySchema.first { $0.schema == "orders/2" }.map { $0.approved + $0.quarantined } == 10)
+    }
+
+    @Test("reports are deterministic: the same input gives byte-identical JSON and JUnit")
+    func deterministic() throws {
+        let first = try Replay.run(captures: [Self.sampleCapture], pipeline: try samplePipeline())
+        let second = try Replay.run(captures: [Self.sampleCapture], pipeline: try samplePipeline())
+        #expect(first.jsonValue.serialized(pretty: true) == second.jsonValue.serialized(pretty: true))
+        #expect(first.junit() == second.junit())
+        #expect(first == second)
+    }
+
+    @Test("the JUnit report parses as XML, with a failing case per schema that quarantined messages")
+    func junit() throws {
+        let report = try Replay.run(captures: [Self.sampleCapture], pipeline: try samplePipeline())
+        let xml = report.junit()
+        final class Collector: NSObject, XMLParserDelegate {
+            var cases: [String] = []
+            var failures: [String: String] = [:]
+            var current: String?
+            var suites = 0
+            func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
+                        attributes: [String: String] = [:]) {
+                if element == "testsuite" { suites += 1 }
+                if element == "testcase" {
+                    current = attributes["name"]
+                    cases.append(attributes["name"] ?? "?")
+                }
+                if element == "failure", let current { failures[current] = attributes["message"] }
+            }
+        }
+        let parser = XMLParser(data: Data(xml.utf8))
+        let collector = Collector()
+        parser.delegate = collector
+        #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        #expect(collector.suites == 1)
+        #expect(collector.cases == ["orders/1", "orders/2", "orders/3", "(no schema selected)"])
+        #expect(collector.failures["orders/3"] == "8 of 8 messages quarantined")
+        #expect(collector.failures["orders/1"] == nil)
+    }
+
+    @Test("unreadable capture lines are reported, not counted, and the rest is replayed")
+    func captureErrors() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("capture.jsonl", """
+            {"topic":"orders","partition":0,"offset":0,"key":null,"payload":"{\\"id\\":\\"a\\"}"}
+            this is not a capture line
+            {"topic":"orders","partition":0,"offset":2,"key":null,"payload":"{\\"id\\":7}"}
+            """)
+        let (schemas, registry) = try ordersRegistry()
+        _ = schemas
+        let pipeline = try Pipeline(registry: registry, bindings: [Binding(source: "*", subject: "orders", selectors: [.version(1)])])
+        let report = try Replay.run(captures: [dir.file("capture.jsonl")], pipeline: pipeline)
+        #expect(report.total == 2)
+        #expect(report.approved == 1)
+        #expect(report.captureErrors.count == 1)
+        #expect(report.captureErrors.first?.contains("capture.jsonl:2") == true)
+        #expect(report.quarantinedMessages.first?.origin == .kafka(topic: "orders", partition: 0, offset: 2, group: nil))
+        #expect(report.text().contains("orders[0]@2"))
+    }
+
+    @Test("a capture file that cannot be opened is an error")
+    func missingCapture() throws {
+        #expect(throws: TollgateError.self) { try Replay.run(captures: ["/nonexistent.jsonl"], pipeline: try samplePipeline()) }
+    }
+}
