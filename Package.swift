@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "TollgateSchema", targets: ["TollgateSchema"]),
         .library(name: "Tollgate", targets: ["Tollgate"]),
+        .library(name: "TollgateTesting", targets: ["TollgateTesting"]),
         .executable(name: "tollgate", targets: ["tollgate"]),
     ],
     dependencies: [
@@ -21,6 +22,11 @@ let package = Package(
         .target(
             name: "Tollgate",
             dependencies: ["TollgateSchema", .product(name: "Yams", package: "Yams")]
+        ),
+        // Helpers for users' own test suites: replay a capture, assert on the report.
+        .target(
+            name: "TollgateTesting",
+            dependencies: ["Tollgate"]
         ),
         .executableTarget(
             name: "tollgate",
@@ -42,6 +48,11 @@ let package = Package(
         .testTarget(
             name: "TollgateTests",
             dependencies: ["Tollgate"]
+        ),
+        // Written as a user's test would be: only `import TollgateTesting`.
+        .testTarget(
+            name: "TollgateTestingTests",
+            dependencies: ["TollgateTesting"]
         ),
         // Runs the built `tollgate` binary as a user would; depending on it makes SwiftPM build it first.
         .testTarget(
