@@ -382,6 +382,30 @@ struct SchemaCompatibilityTests {
         #expect(try compatibilityFindings(##"{"properties": {"id": {"type": "string"}}}"##, fragment, resolve: resolve).isEmpty)
     }
 
+    @Test("references with fragments into a store's documents: pointers and anchors resolve inside them")
+    func storeReferences() throws {
+        var store = JSONSchemaStore()
+        store.add(try JSONValue(parsing: ##"{"$id": "https://example.com/money.json", "$defs": {"amount": {"$anchor": "amount", "type": "integer", "minimum": 0}, "wide": {"type": "integer"}}}"##),
+                  uri: "file:///schemas/common/1.json")
+        let old = try JSONValue(parsing: ##"{"properties": {"total": {"$ref": "https://example.com/money.json#/$defs/wide"}}}"##)
+        let byPointer = try JSONValue(parsing: ##"{"properties": {"total": {"$ref": "https://example.com/money.json#/$defs/amount"}}}"##)
+        let byAnchor = try JSONValue(parsing: ##"{"properties": {"total": {"$ref": "https://example.com/money.json#amount"}}}"##)
+        for new in [byPointer, byAnchor] {
+            let f = SchemaCompatibility.compare(old: old, new: new, oldURI: "file:///schemas/orders/1.json",
+                                                newURI: "file:///schemas/orders/2.json", store: store)
+            #expect(f.count == 1, "\(f)")
+            #expect(f.first?.pointer == "/properties/total/$ref")
+            #expect(f.first?.isUndecidable == false)
+            #expect(f.first?.breaks == [.backward])
+            #expect(f.first?.change.contains("minimum") == true, "\(f)")
+        }
+        // The same anchor on both sides is no change; an anchor the document lacks is undecidable.
+        #expect(SchemaCompatibility.compare(old: byAnchor, new: byAnchor, oldURI: "file:///a.json", newURI: "file:///b.json", store: store).isEmpty)
+        let missing = try JSONValue(parsing: ##"{"properties": {"total": {"$ref": "https://example.com/money.json#nowhere"}}}"##)
+        let f = SchemaCompatibility.compare(old: byAnchor, new: missing, oldURI: "file:///a.json", newURI: "file:///b.json", store: store)
+        #expect(f.count == 1 && f.first?.isUndecidable == true, "\(f)")
+    }
+
     @Test("recursive schemas terminate and still find changes inside the cycle")
     func recursion() throws {
         let tree = ##"{"$defs": {"node": {"type": "object", "properties": {"value": {"type": "integer"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}}, "$ref": "#/$defs/node"}"##

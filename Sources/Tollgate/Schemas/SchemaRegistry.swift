@@ -67,11 +67,16 @@ public final class SchemaRegistry: Sendable {
     public let directory: String
     /// Notes from compiling that did not stop it (e.g. an unknown `$schema`), by version.
     public let warnings: [(version: String, warning: SchemaWarning)]
+    /// Every schema document, by its `file://` URI and its `$id`: what `$ref`s resolve against.
+    public let store: JSONSchemaStore
 
-    private init(directory: String, subjects: [SchemaSubject], warnings: [(version: String, warning: SchemaWarning)]) {
+    private init(directory: String, subjects: [SchemaSubject], warnings: [(version: String, warning: SchemaWarning)],
+                 store: JSONSchemaStore)
+    {
         self.directory = directory
         self.subjects = subjects
         self.warnings = warnings
+        self.store = store
     }
 
     public func subject(_ name: String) -> SchemaSubject? {
@@ -186,7 +191,7 @@ public final class SchemaRegistry: Sendable {
             }
             subjects.append(SchemaSubject(name: subject.name, configuration: subject.configuration, versions: compiled))
         }
-        return SchemaRegistry(directory: directory, subjects: subjects, warnings: warnings)
+        return SchemaRegistry(directory: directory, subjects: subjects, warnings: warnings, store: store)
     }
 
     private static func readBytes(_ path: String) throws(TollgateError) -> [UInt8] {

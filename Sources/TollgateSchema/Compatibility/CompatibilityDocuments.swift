@@ -53,6 +53,8 @@ final class CompatibilityDocuments {
     private var anchors: [String: CompatibilityLocation] = [:]
     private var infos: [CompatibilityLocation: Info] = [:]
     private var externalTargets: [String: Target] = [:]
+    /// External documents (absolute URIs, no fragment) already asked for as a whole.
+    private var requestedDocuments: Set<String> = []
     /// Every schema with `$dynamicAnchor` (by name) or `"$recursiveAnchor": true`, in scan order: the
     /// places a dynamic reference may land.
     private(set) var dynamicAnchors: [String: [CompatibilityLocation]] = [:]
@@ -88,6 +90,13 @@ final class CompatibilityDocuments {
         let target = URIReference(reference).resolved(against: info.base)
         let absolute = target.withoutFragment.description
         let fragment = URIReference.percentDecode(target.fragment ?? "")
+        if resourceLocations[absolute] == nil, !fragment.isEmpty, requestedDocuments.insert(absolute).inserted,
+           let whole = resolveExternal(absolute), whole.isSchemaShaped
+        {
+            // Load the whole document once, so its pointers and anchors resolve like local ones.
+            addDocument(whole, uri: absolute, label: absolute, site: location.appending("$ref"), draft: info.draft,
+                        isResource: true)
+        }
         if let root = resourceLocations[absolute] {
             if fragment.isEmpty { return .location(root) }
             if fragment.hasPrefix("/") {

@@ -100,11 +100,13 @@ public enum SchemaCompatibility {
     ///   - oldURI: the old document's retrieval URI, the base for its relative references
     ///     (e.g. `file:///schemas/orders/1.json`).
     ///   - newURI: the new document's retrieval URI.
-    ///   - resolve: turns a `$ref` that leaves the document (an absolute URI, with its fragment when it
-    ///     has one, resolved against the referring schema's base) into the schema it names; `nil` when
-    ///     unknown. Called synchronously, at most once per URI and side. A reference that cannot be
-    ///     resolved is compared by its URI alone: the same URI on both sides is no change, anything
-    ///     else is an undecidable finding.
+    ///   - resolve: turns a `$ref` that leaves the document (an absolute URI resolved against the
+    ///     referring schema's base) into the schema it names; `nil` when unknown. For a reference with a
+    ///     fragment it is first asked for the whole document (the URI without fragment), in which the
+    ///     fragment is then resolved as a JSON Pointer or anchor; only when that is `nil` is it asked for
+    ///     the URI with its fragment. Called synchronously, at most once per URI and side. A reference
+    ///     that cannot be resolved is compared by its URI alone: the same URI on both sides is no change,
+    ///     anything else is an undecidable finding.
     public static func compare(old: JSONValue, new: JSONValue, oldURI: String, newURI: String,
                                resolve: (String) -> JSONValue? = { _ in nil }) -> [CompatibilityFinding]
     {
@@ -113,6 +115,18 @@ public enum SchemaCompatibility {
             let newSide = CompatibilityDocuments(root: new, uri: newURI, resolve: resolve)
             let checker = CompatibilityChecker(old: oldSide, new: newSide)
             return checker.run()
+        }
+    }
+
+    /// Compares two schema documents whose references that leave the document resolve through `store`
+    /// (documents added by retrieval URI or `$id`, the store's loader, and the built-in meta-schemas),
+    /// as the validator resolves them.
+    public static func compare(old: JSONValue, new: JSONValue, oldURI: String, newURI: String,
+                               store: JSONSchemaStore) -> [CompatibilityFinding]
+    {
+        compare(old: old, new: new, oldURI: oldURI, newURI: newURI) { uri in
+            let reference = URIReference(uri)
+            return (reference.fragment ?? "").isEmpty ? store.document(for: reference.withoutFragment.description) : nil
         }
     }
 }
