@@ -76,6 +76,18 @@ struct JSONSchemaBehaviourTests {
      "$defs": {"line": {"type": "object", "required": ["qty"], "properties": {"qty": {"type": "integer", "minimum": 1}}}}}
     """#
 
+    @Test("absolute keyword locations percent-encode what a URI fragment cannot hold")
+    func fragmentEncoding() throws {
+        let s = try JSONSchema(parsing: Array(#"{"properties": {"a b%é\"~/": {"type": "string"}, "ok-._~!$&'()*+,;=:@?": {"type": "string"}}}"#.utf8),
+                               uri: "https://example.com/s.json")
+        let errors = try s.validate(json: Array(#"{"a b%é\"~/": 1, "ok-._~!$&'()*+,;=:@?": 2}"#.utf8)).errors
+        #expect(errors.map(\.absoluteKeywordLocation) == [
+            "https://example.com/s.json#/properties/a%20b%25%C3%A9%22~0~1/type",
+            "https://example.com/s.json#/properties/ok-._~0!$&'()*+,;=:@?/type",
+        ])
+        #expect(errors.map(\.keywordLocation) == [#"/properties/a b%é"~0~1/type"#, "/properties/ok-._~0!$&'()*+,;=:@?/type"])
+    }
+
     @Test("errors are values with instance, keyword and absolute locations, in evaluation order")
     func errorOrder() throws {
         let s = try JSONSchema(parsing: Array(Self.orderSchema.utf8), uri: "https://example.com/order.json")
@@ -270,6 +282,37 @@ struct JSONSchemaBehaviourTests {
         #expect(throws: JSONParseError.self) { try validator.isValid(json: Array("[1,".utf8)) }
         #expect(try validator.isValid(json: small))
         #expect(try validator.validate(json: Array("[1]".utf8)).errors.first?.instanceLocation == "/0")
+    }
+
+    @Test("one workspace serves several schemas, with the caller's parse limits")
+    func sharedWorkspace() throws {
+        let strings = try schema(#"{"type": "array", "items": {"type": "string"}}"#)
+        let numbers = try schema(#"{"type": "array", "items": {"type": "number"}}"#)
+        let workspace = JSONParseWorkspace()
+        let texts = Array(#"["a", "b"]"#.utf8)
+        let values = Array("[1, 2.5]".utf8)
+        #expect(try strings.isValid(json: texts, workspace: workspace))
+        #expect(try !numbers.isValid(json: texts, workspace: workspace))
+        #expect(try numbers.isValid(json: values, workspace: workspace))
+        let errors = try strings.validate(json: values, workspace: workspace).errors
+        #expect(errors.map(\.instanceLocation) == ["/0", "/1"])
+        #expect(try strings.validate(json: values, stopAtFirstError: true, workspace: workspace).errors.count == 1)
+        // check: the verdict, and every error only when invalid.
+        #expect(try strings.check(json: texts, workspace: workspace) == ValidationResult(isValid: true, errors: []))
+        #expect(try strings.check(json: values, workspace: workspace) == strings.validate(json: values, workspace: workspace))
+        // Limits: the caller's, not the schema's.
+        let nested = Array("[[[[1]]]]".utf8)
+        #expect(throws: JSONParseError.self) {
+            try numbers.isValid(json: nested, limits: JSONParseLimits(maxDepth: 3), workspace: workspace)
+        }
+        #expect(try !numbers.isValid(json: nested, workspace: workspace))
+        try workspace.checkSyntax(json: nested)
+        do {
+            try workspace.checkSyntax(json: Array(#"{"a": }"#.utf8))
+            Issue.record("accepted malformed JSON")
+        } catch {
+            #expect(error.code == .unexpectedCharacter && error.line == 1 && error.column == 7, "\(error)")
+        }
     }
 }
 

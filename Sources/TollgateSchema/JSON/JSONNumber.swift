@@ -320,6 +320,11 @@ public struct JSONNumber: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// The shortest exact JSON text for the value (`1.5`, `-2`, `1e+400`, `1.25e-9`).
     public var description: String {
         if isZero { return "0" }
+        if exponent >= 0, exponent < 108, case .small = significand {
+            var bytes: [UInt8] = []
+            write(to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
         let ds = digits.map { Character(Unicode.Scalar($0 + 48)) }
         var out = negative ? "-" : ""
         let count = ds.count
@@ -382,5 +387,28 @@ struct DecimalNatural {
             }
             digits = Array(result.drop(while: { $0 == 0 }))
         }
+    }
+}
+
+extension JSONNumber {
+    /// Appends ``description``'s text as UTF-8.
+    func write(to out: inout [UInt8]) {
+        // Integers below 10^127 are written in full, as `description` does.
+        if exponent >= 0, exponent < 108, case .small(var s) = significand {
+            if negative { out.append(UInt8(ascii: "-")) }
+            var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)   // 32 bytes: room for 20 digits
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                var start = 32
+                repeat {
+                    start -= 1
+                    buffer[start] = UInt8(truncatingIfNeeded: s % 10) + UInt8(ascii: "0")
+                    s /= 10
+                } while s > 0
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+            }
+            for _ in 0..<exponent { out.append(UInt8(ascii: "0")) }
+            return
+        }
+        out.append(contentsOf: description.utf8)
     }
 }

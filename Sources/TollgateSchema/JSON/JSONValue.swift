@@ -111,15 +111,19 @@ public enum JSONValue: Sendable, Hashable {
 /// A JSON object: members in document order, with lookup by name.
 public struct JSONObject: Sendable, Hashable, Sequence {
     public private(set) var members: [(key: String, value: JSONValue)]
-    private var index: [ScalarKey: Int]
+    /// Each member's position by name, kept only for objects of more than `indexedCount` members:
+    /// smaller ones (most of them) are searched in place, which is faster than hashing.
+    private var index: [ScalarKey: Int]?
+
+    static let indexedCount = 8
 
     public init() {
         members = []
-        index = [:]
     }
 
     public init(_ members: [(key: String, value: JSONValue)]) {
         self.init()
+        self.members.reserveCapacity(members.count)
         for (k, v) in members { self[k] = v }
     }
 
@@ -127,20 +131,35 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     public var isEmpty: Bool { members.isEmpty }
     public var keys: [String] { members.map(\.key) }
 
+    private func position(of key: String) -> Int? {
+        if let index { return index[ScalarKey(key)] }
+        let wanted = ScalarKey(key)
+        return members.firstIndex { ScalarKey($0.key) == wanted }
+    }
+
     public subscript(key: String) -> JSONValue? {
-        get { index[ScalarKey(key)].map { members[$0].value } }
+        get { position(of: key).map { members[$0].value } }
         set {
-            if let i = index[ScalarKey(key)] {
+            if let i = position(of: key) {
                 if let newValue {
                     members[i].value = newValue
                 } else {
                     members.remove(at: i)
-                    index[ScalarKey(key)] = nil
-                    for j in i..<members.count { index[ScalarKey(members[j].key)] = j }
+                    if index != nil {
+                        index![ScalarKey(key)] = nil
+                        for j in i..<members.count { index![ScalarKey(members[j].key)] = j }
+                    }
                 }
             } else if let newValue {
-                index[ScalarKey(key)] = members.count
                 members.append((key, newValue))
+                if index != nil {
+                    index![ScalarKey(key)] = members.count - 1
+                } else if members.count > JSONObject.indexedCount {
+                    var built: [ScalarKey: Int] = [:]
+                    built.reserveCapacity(members.count * 2)
+                    for (j, member) in members.enumerated() { built[ScalarKey(member.key)] = j }
+                    index = built
+                }
             }
         }
     }
@@ -190,64 +209,83 @@ extension JSONValue: CustomStringConvertible {
 
     /// Serializes to JSON text: compact, or indented by two spaces when `pretty`.
     public func serialized(pretty: Bool = false) -> String {
-        var out = ""
+        String(decoding: serializedBytes(pretty: pretty), as: UTF8.self)
+    }
+
+    /// The JSON text of this value as UTF-8 bytes: what ``serialized(pretty:)`` returns, without
+    /// building a `String`.
+    public func serializedBytes(pretty: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(to: &out, pretty: pretty, indent: 0)
         return out
     }
 
-    private func write(to out: inout String, pretty: Bool, indent: Int) {
+    private func write(to out: inout [UInt8], pretty: Bool, indent: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += n.description
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): n.write(to: &out)
         case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let a):
-            if a.isEmpty { out += "[]"; return }
-            out += "["
+            if a.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
             for (i, v) in a.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { JSONValue.newline(indent + 1, to: &out) }
                 v.write(to: &out, pretty: pretty, indent: indent + 1)
             }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "]"
+            if pretty { JSONValue.newline(indent, to: &out) }
+            out.append(UInt8(ascii: "]"))
         case .object(let o):
-            if o.isEmpty { out += "{}"; return }
-            out += "{"
+            if o.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
             for (i, (k, v)) in o.members.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { JSONValue.newline(indent + 1, to: &out) }
                 JSONValue.writeString(k, to: &out)
-                out += pretty ? ": " : ":"
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(UInt8(ascii: " ")) }
                 v.write(to: &out, pretty: pretty, indent: indent + 1)
             }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "}"
+            if pretty { JSONValue.newline(indent, to: &out) }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Appends `s` as a JSON string literal, escaping only what RFC 8259 requires.
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let h = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(scalar)
+    private static func newline(_ indent: Int, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\n"))
+        for _ in 0..<(indent * 2) { out.append(UInt8(ascii: " ")) }
+    }
+
+    /// Appends `s` as a JSON string: quotes, backslashes and control characters escaped, everything
+    /// else copied as UTF-8 in runs.
+    static func writeString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { utf8 in
+            out.reserveCapacity(out.count + utf8.count + 2)
+            out.append(UInt8(ascii: "\""))
+            var run = 0
+            for (i, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                if i > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
+                run = i + 1
+                out.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+                case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
+                case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
+                case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
                 }
             }
+            if utf8.count > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
+            out.append(UInt8(ascii: "\""))
         }
-        out += "\""
     }
 }
 
@@ -258,10 +296,22 @@ struct ScalarKey: Hashable, Sendable {
 
     init(_ string: String) { self.string = string }
 
-    static func == (a: ScalarKey, b: ScalarKey) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+    static func == (a: ScalarKey, b: ScalarKey) -> Bool {
+        let x = a.string.utf8, y = b.string.utf8
+        guard x.count == y.count else { return false }
+        if let equal = x.withContiguousStorageIfAvailable({ p in y.withContiguousStorageIfAvailable { q in p.elementsEqual(q) } }),
+           let equal
+        {
+            return equal
+        }
+        return x.elementsEqual(y)
+    }
 
     func hash(into hasher: inout Hasher) {
-        for byte in string.utf8 { hasher.combine(byte) }
-        hasher.combine(string.utf8.count)
+        let utf8 = string.utf8
+        if utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+            for byte in utf8 { hasher.combine(byte) }
+        }
+        hasher.combine(utf8.count)
     }
 }

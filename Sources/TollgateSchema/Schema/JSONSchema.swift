@@ -199,10 +199,138 @@ public struct JSONSchema: Sendable {
     }
 }
 
+/// Parse buffers kept from one message to the next, for any schema: validating raw bytes through a
+/// workspace allocates nothing once it has seen a message of the current size. Use one per thread or
+/// task; it is not `Sendable`. ``JSONSchema/Validator`` is a schema with a workspace of its own.
+///
+/// ```swift
+/// let workspace = JSONParseWorkspace()
+/// for message in batch {
+///     let schema = schemas[message.subject]!
+///     if try !schema.isValid(json: message.value, workspace: workspace) { ... }
+/// }
+/// ```
+public final class JSONParseWorkspace {
+    private let buffers: UnsafeMutablePointer<ParseBuffers>
+
+    /// Buffers grown past this many tape entries (about 4 MiB) by an unusually large message are
+    /// given back after it, so one large message does not pin its memory.
+    static let retainedNodeCapacity = 1 << 18
+
+    public init() {
+        buffers = .allocate(capacity: 1)
+        buffers.initialize(to: ParseBuffers(nodeCapacity: 1024))
+    }
+
+    deinit {
+        buffers.deinitialize(count: 1)
+        buffers.deallocate()
+    }
+
+    /// Runs `body` on the tape of `json` parsed into this workspace's buffers.
+    func withParsed<R>(_ json: UnsafeRawBufferPointer, limits: JSONParseLimits,
+                       _ body: (TapeView) -> R) throws(JSONParseError) -> R
+    {
+        let bytes = json.bindMemory(to: UInt8.self)
+        defer {
+            if buffers.pointee.nodeCapacity > JSONParseWorkspace.retainedNodeCapacity {
+                buffers.pointee = ParseBuffers(nodeCapacity: 1024)
+            }
+        }
+        let (count, _) = try JSONParser.parse(bytes, limits: limits, into: &buffers.pointee)
+        let view = TapeView(nodes: buffers.pointee.nodes, count: count, input: bytes.baseAddress ?? emptyInputBase,
+                            arena: buffers.pointee.arena.map { UnsafePointer($0) })
+        return body(view)
+    }
+
+    /// Checks that `json` is an acceptable JSON document within `limits`, without building anything.
+    /// - Throws: ``JSONParseError`` when it is not.
+    public func checkSyntax(json: UnsafeRawBufferPointer, limits: JSONParseLimits = .default) throws(JSONParseError) {
+        try withParsed(json, limits: limits) { _ in }
+    }
+
+    /// Checks that `json` is an acceptable JSON document within `limits`.
+    public func checkSyntax(json: some Collection<UInt8>, limits: JSONParseLimits = .default) throws(JSONParseError) {
+        try JSONSchema.withContiguousBytes(json) { raw throws(JSONParseError) in try checkSyntax(json: raw, limits: limits) }
+    }
+}
+
+@available(*, unavailable, message: "a JSONParseWorkspace reuses its buffers; make one per task")
+extension JSONParseWorkspace: Sendable {}
+
 extension JSONSchema {
-    /// A validator for one thread or task at a time. It keeps its parse buffers between calls, so
-    /// validating raw bytes allocates nothing once it has seen a message of the current size: the
-    /// fastest way to check a stream of messages. Make one per consumer task; it is not `Sendable`.
+    /// Parses `json` into `workspace`'s buffers (within `limits`, default: this schema's
+    /// `options.parseLimits`) and says whether it is valid.
+    /// - Throws: ``JSONParseError`` when `json` is not an acceptable JSON document.
+    public func isValid(json: UnsafeRawBufferPointer, limits: JSONParseLimits? = nil,
+                        workspace: JSONParseWorkspace) throws(JSONParseError) -> Bool
+    {
+        try workspace.withParsed(json, limits: limits ?? options.parseLimits) { view in
+            var evaluator = Evaluator<VerdictMode>(program: program, view: view, stopAtFirstError: true)
+            return evaluator.run()
+        }
+    }
+
+    /// Parses `json` into `workspace`'s buffers and says whether it is valid.
+    public func isValid(json: some Collection<UInt8>, limits: JSONParseLimits? = nil,
+                        workspace: JSONParseWorkspace) throws(JSONParseError) -> Bool
+    {
+        try JSONSchema.withContiguousBytes(json) { raw throws(JSONParseError) in
+            try isValid(json: raw, limits: limits, workspace: workspace)
+        }
+    }
+
+    /// What a consumer needs of each message: the verdict as fast as ``isValid(json:limits:workspace:)``
+    /// gives it, and every error when there are any. `json` is parsed once; only an invalid document
+    /// is evaluated a second time, on the same parse, to list its errors.
+    /// - Throws: ``JSONParseError`` when `json` is not an acceptable JSON document.
+    public func check(json: UnsafeRawBufferPointer, limits: JSONParseLimits? = nil,
+                      workspace: JSONParseWorkspace) throws(JSONParseError) -> ValidationResult
+    {
+        try workspace.withParsed(json, limits: limits ?? options.parseLimits) { view in
+            var verdict = Evaluator<VerdictMode>(program: program, view: view, stopAtFirstError: true)
+            if verdict.run() { return ValidationResult(isValid: true, errors: []) }
+            var evaluator = Evaluator<ErrorsMode>(program: program, view: view, stopAtFirstError: false)
+            let valid = evaluator.run()
+            return ValidationResult(isValid: valid, errors: evaluator.errors)
+        }
+    }
+
+    /// The verdict on `json` and, when it is invalid, every error; see ``check(json:limits:workspace:)-(UnsafeRawBufferPointer,_,_)``.
+    public func check(json: some Collection<UInt8>, limits: JSONParseLimits? = nil,
+                      workspace: JSONParseWorkspace) throws(JSONParseError) -> ValidationResult
+    {
+        try JSONSchema.withContiguousBytes(json) { raw throws(JSONParseError) in
+            try check(json: raw, limits: limits, workspace: workspace)
+        }
+    }
+
+    /// Parses `json` into `workspace`'s buffers and validates it, listing every error (or only the first).
+    /// - Throws: ``JSONParseError`` when `json` is not an acceptable JSON document.
+    public func validate(json: UnsafeRawBufferPointer, limits: JSONParseLimits? = nil, stopAtFirstError: Bool = false,
+                         workspace: JSONParseWorkspace) throws(JSONParseError) -> ValidationResult
+    {
+        try workspace.withParsed(json, limits: limits ?? options.parseLimits) { view in
+            var evaluator = Evaluator<ErrorsMode>(program: program, view: view, stopAtFirstError: stopAtFirstError)
+            let valid = evaluator.run()
+            return ValidationResult(isValid: valid, errors: evaluator.errors)
+        }
+    }
+
+    /// Parses `json` into `workspace`'s buffers and validates it, listing every error (or only the first).
+    public func validate(json: some Collection<UInt8>, limits: JSONParseLimits? = nil, stopAtFirstError: Bool = false,
+                         workspace: JSONParseWorkspace) throws(JSONParseError) -> ValidationResult
+    {
+        try JSONSchema.withContiguousBytes(json) { raw throws(JSONParseError) in
+            try validate(json: raw, limits: limits, stopAtFirstError: stopAtFirstError, workspace: workspace)
+        }
+    }
+}
+
+extension JSONSchema {
+    /// A validator for one thread or task at a time: this schema with a ``JSONParseWorkspace`` of its
+    /// own, so validating raw bytes allocates nothing once it has seen a message of the current size.
+    /// The fastest way to check a stream of messages. Make one per consumer task; it is not `Sendable`.
     ///
     /// ```swift
     /// let validator = schema.makeValidator()
@@ -211,65 +339,31 @@ extension JSONSchema {
     public final class Validator {
         /// The schema this validator checks against.
         public let schema: JSONSchema
-        private let buffers: UnsafeMutablePointer<ParseBuffers>
-
-        /// Buffers grown past this many tape entries (about 4 MiB) by an unusually large message are
-        /// given back after it, so one large message does not pin its memory.
-        static let retainedNodeCapacity = 1 << 18
+        private let workspace = JSONParseWorkspace()
 
         public init(_ schema: JSONSchema) {
             self.schema = schema
-            buffers = .allocate(capacity: 1)
-            buffers.initialize(to: ParseBuffers(nodeCapacity: 1024))
-        }
-
-        deinit {
-            buffers.deinitialize(count: 1)
-            buffers.deallocate()
-        }
-
-        /// Runs `body` on the tape of `json` parsed into this validator's buffers.
-        private func withParsed<R>(_ json: UnsafeRawBufferPointer, _ body: (TapeView) -> R) throws(JSONParseError) -> R {
-            let bytes = json.bindMemory(to: UInt8.self)
-            defer {
-                if buffers.pointee.nodeCapacity > Validator.retainedNodeCapacity {
-                    buffers.pointee = ParseBuffers(nodeCapacity: 1024)
-                }
-            }
-            let (count, _) = try JSONParser.parse(bytes, limits: schema.options.parseLimits, into: &buffers.pointee)
-            let view = TapeView(nodes: buffers.pointee.nodes, count: count, input: bytes.baseAddress ?? emptyInputBase,
-                                arena: buffers.pointee.arena.map { UnsafePointer($0) })
-            return body(view)
         }
 
         /// Parses `json` and says whether it is valid.
         /// - Throws: ``JSONParseError`` when `json` is not an acceptable JSON document.
         public func isValid(json: UnsafeRawBufferPointer) throws(JSONParseError) -> Bool {
-            try withParsed(json) { view in
-                var evaluator = Evaluator<VerdictMode>(program: schema.program, view: view, stopAtFirstError: true)
-                return evaluator.run()
-            }
+            try schema.isValid(json: json, workspace: workspace)
         }
 
         /// Parses `json` and says whether it is valid.
         public func isValid(json: some Collection<UInt8>) throws(JSONParseError) -> Bool {
-            try JSONSchema.withContiguousBytes(json) { raw throws(JSONParseError) in try isValid(json: raw) }
+            try schema.isValid(json: json, workspace: workspace)
         }
 
         /// Parses `json` and validates it, listing every error (or only the first).
         public func validate(json: UnsafeRawBufferPointer, stopAtFirstError: Bool = false) throws(JSONParseError) -> ValidationResult {
-            try withParsed(json) { view in
-                var evaluator = Evaluator<ErrorsMode>(program: schema.program, view: view, stopAtFirstError: stopAtFirstError)
-                let valid = evaluator.run()
-                return ValidationResult(isValid: valid, errors: evaluator.errors)
-            }
+            try schema.validate(json: json, stopAtFirstError: stopAtFirstError, workspace: workspace)
         }
 
         /// Parses `json` and validates it, listing every error (or only the first).
         public func validate(json: some Collection<UInt8>, stopAtFirstError: Bool = false) throws(JSONParseError) -> ValidationResult {
-            try JSONSchema.withContiguousBytes(json) { raw throws(JSONParseError) in
-                try validate(json: raw, stopAtFirstError: stopAtFirstError)
-            }
+            try schema.validate(json: json, stopAtFirstError: stopAtFirstError, workspace: workspace)
         }
     }
 
