@@ -97,6 +97,51 @@ struct PipelineTests {
         }
     }
 
+    @Test("an evaluator, validating from the bytes, gives evaluate's verdicts", arguments: [false, true])
+    func evaluatorMatchesEvaluate(withRules: Bool) throws {
+        let (_, registry) = try ordersRegistry()
+        let bindings = [
+            Binding(source: "orders", subject: "orders", acceptedVersions: [1, 2],
+                    selectors: [.confluentWireFormat(ids: [101: SchemaReference(subject: "orders", version: 1)]),
+                                .header("tollgate-schema"), .latest]),
+            Binding(source: "legacy", subject: "orders", selectors: [.header("tollgate-schema")]),
+        ]
+        let rules = withRules ? [RuleSetting(try RequiredHeadersRule(headers: [("trace-id", nil)]), enforcement: .shadow)] : []
+        let pipeline = try Pipeline(registry: registry, bindings: bindings, rules: rules, limits: Pipeline.Limits(maxBytes: 64, maxDepth: 4))
+        let header = { (value: String) in [MessageHeader(name: "tollgate-schema", string: value)] }
+        let messages: [Message] = [
+            kafka(#"{"id": "o1", "total": 5}"#),
+            kafka(#"{"id": 1, "total": "x", "more": 1}"#),
+            kafka(#"{"id": "o1", "total": 5"#),                                   // malformed
+            kafka(#"{"id": "o1", "total": 5"#, headers: header("7")),             // malformed and an unknown version
+            kafka(#"{"id": "o1"}"#, headers: header("7")),                         // unknown version
+            kafka(#"{"id": "o1"}"#, headers: header("customers/1")),               // another subject
+            kafka(#"{"id": "o1"}"#, headers: header("orders/1")),
+            kafka(#"{"id": "o1"}"#, headers: header("one")),                       // not a version
+            kafka("[[[[[1]]]]]"),                                                   // too deep
+            kafka("[[[[[1]]]]]", headers: header("7")),
+            kafka(String(repeating: " ", count: 65) + "{}"),                       // too large
+            kafka([0xFF, 0xFE].map { String(UnicodeScalar($0)) }.joined()),         // Latin-1 text: not UTF-8 JSON
+            Message(value: [0xC3, 0x28]),                                           // invalid UTF-8, no origin: first binding
+            Message(value: [0, 0, 0, 0, 101] + Array(#"{"id": "o1"}"#.utf8), origin: .kafka(topic: "orders", partition: 0, offset: 1, group: nil)),
+            Message(value: [0, 0, 0, 0, 101] + Array(#"{"id": 5}"#.utf8), origin: .kafka(topic: "orders", partition: 0, offset: 2, group: nil)),
+            Message(value: [0, 0, 0, 0, 101] + Array(#"{"id": "#.utf8), origin: .kafka(topic: "orders", partition: 0, offset: 3, group: nil)),
+            Message(value: [0, 0, 0, 0, 9] + Array(#"{"id": "o1"}"#.utf8), origin: .kafka(topic: "orders", partition: 0, offset: 4, group: nil)),
+            Message(value: [0, 0, 1], origin: .kafka(topic: "orders", partition: 0, offset: 5, group: nil)),
+            kafka(#"{"id": "o1"}"#, topic: "legacy"),                               // no selector applies
+            kafka(#"{"id": "o1"#, topic: "legacy"),
+            kafka(#"{"id": "o1"}"#, topic: "payments"),                             // no binding
+        ]
+        let evaluator = pipeline.makeEvaluator()
+        var reasons: Set<String> = []
+        for message in messages {
+            let expected = pipeline.evaluate(message)
+            #expect(evaluator.evaluate(message) == expected, "\(String(decoding: message.value, as: UTF8.self))")
+            reasons.insert(expected.reason?.description ?? "approved")
+        }
+        #expect(reasons == ["approved", "schema-violation", "malformed-json", "unknown-schema", "too-deep", "too-large"])
+    }
+
     @Test("accepted versions: anything else is unknown-schema")
     func acceptedVersions() throws {
         let (_, registry) = try ordersRegistry()
@@ -169,6 +214,20 @@ struct PipelineTests {
         let big = pipeline.evaluate(kafka(#"{"id": "o1", "total": 5000}"#))
         #expect(big.reason == .rule("total-cap"))
         #expect(big.details.first?.keywordLocation == "rule:total-cap")
+    }
+}
+
+@Suite("Source patterns")
+struct SourcePatternTests {
+    @Test("* stands for any run of characters; everything else for itself", arguments: [
+        ("orders", "orders", true), ("orders", "orders-eu", false), ("*", "", true), ("*", "anything.at.all", true),
+        ("orders-*", "orders-eu", true), ("orders-*", "orders-", true), ("orders-*", "orders", false),
+        ("*.dlq", "payments.dlq", true), ("*.dlq", "payments.dlq.old", false),
+        ("a*b*c", "abc", true), ("a*b*c", "axxbyyc", true), ("a*b*c", "acb", false), ("a*a", "a", false), ("ab*b", "ab", false),
+        ("**", "x", true), ("*-*-eu", "orders-v2-eu", true), ("*-*-eu", "orders-eu", false),
+    ])
+    func matching(_ pattern: String, _ name: String, _ expected: Bool) {
+        #expect(SourcePattern(pattern).matches(name) == expected)
     }
 }
 

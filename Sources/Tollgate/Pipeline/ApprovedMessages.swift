@@ -45,12 +45,13 @@ public struct ApprovedMessages<Base: AsyncSequence & Sendable>: AsyncSequence, S
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
-        let pipeline: Pipeline
+        /// The iterator's own evaluator: one task iterates at a time, so its buffers are reused safely.
+        let evaluator: Pipeline.Evaluator
         let quarantine: any QuarantineSink
 
         public mutating func next() async throws -> ApprovedMessage? {
             while let message = try await base.next() {
-                let verdict = pipeline.evaluate(message)
+                let verdict = evaluator.evaluate(message)
                 if verdict.isApproved {
                     return ApprovedMessage(message: message, verdict: verdict)
                 }
@@ -61,7 +62,7 @@ public struct ApprovedMessages<Base: AsyncSequence & Sendable>: AsyncSequence, S
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), pipeline: pipeline, quarantine: quarantine)
+        AsyncIterator(base: base.makeAsyncIterator(), evaluator: pipeline.makeEvaluator(), quarantine: quarantine)
     }
 }
 

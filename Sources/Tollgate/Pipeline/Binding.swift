@@ -46,15 +46,18 @@ public enum SchemaSelector: Sendable, Hashable {
 /// Which messages a binding governs: a topic or queue name, exactly or with `*` wildcards.
 public struct SourcePattern: Sendable, Hashable, CustomStringConvertible {
     public let pattern: String
+    /// The literal parts between `*`s, split once here rather than per message.
+    private let parts: [String]
 
     public init(_ pattern: String) {
         self.pattern = pattern
+        parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
     }
 
     /// Whether `name` matches: `*` stands for any run of characters, everything else for itself.
     public func matches(_ name: String) -> Bool {
-        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(Substring.init)
         if parts.count == 1 { return name == pattern }
+        if parts.count == 2 && parts[0].isEmpty && parts[1].isEmpty { return true }   // "*"
         var rest = Substring(name)
         guard rest.hasPrefix(parts[0]) else { return false }
         rest = rest.dropFirst(parts[0].count)
@@ -65,6 +68,9 @@ public struct SourcePattern: Sendable, Hashable, CustomStringConvertible {
         }
         return true
     }
+
+    public static func == (a: SourcePattern, b: SourcePattern) -> Bool { a.pattern == b.pattern }
+    public func hash(into hasher: inout Hasher) { hasher.combine(pattern) }
 
     public var description: String { pattern }
 }

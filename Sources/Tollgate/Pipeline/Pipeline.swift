@@ -28,6 +28,8 @@ public final class Pipeline: Sendable {
     public let rules: [RuleSetting]
     public let limits: Limits
     private let parseLimits: JSONParseLimits
+    /// Each binding's subject, looked up once.
+    private let boundSubjects: [SchemaSubject]
 
     /// - Throws: ``TollgateError`` when a binding names a subject or a version the registry lacks.
     public init(registry: SchemaRegistry, bindings: [Binding], rules: [RuleSetting] = [], limits: Limits = Limits()) throws(TollgateError) {
@@ -55,6 +57,7 @@ public final class Pipeline: Sendable {
         }
         self.registry = registry
         self.bindings = bindings
+        boundSubjects = bindings.map { registry.subject($0.subject)! }   // checked above
         self.rules = rules
         self.limits = limits
         self.parseLimits = JSONParseLimits(maxDepth: limits.maxDepth, maxBytes: max(limits.maxBytes, 1))
@@ -63,39 +66,116 @@ public final class Pipeline: Sendable {
     /// The first binding whose pattern matches the message's topic or queue; a message without a
     /// source (built in code) takes the first binding.
     public func binding(for message: Message) -> Binding? {
-        guard let source = message.origin.source else { return bindings.first }
-        return bindings.first { $0.source.matches(source) }
+        bindingIndex(for: message).map { bindings[$0] }
+    }
+
+    private func bindingIndex(for message: Message) -> Int? {
+        guard let source = message.origin.source else { return bindings.isEmpty ? nil : 0 }
+        return bindings.firstIndex { $0.source.matches(source) }
     }
 
     /// The verdict on `message`.
+    ///
+    /// Allocates the parsed document afresh for every message; for a stream of messages on one task,
+    /// ``makeEvaluator()`` gives the same verdicts faster.
     public func evaluate(_ message: Message) -> Verdict {
+        finish(screen(message), message: message)
+    }
+
+    /// Evaluates messages for one thread or task at a time, keeping parse buffers from one message to
+    /// the next: the fastest way to run a stream of messages through the pipeline. Its verdicts are
+    /// ``Pipeline/evaluate(_:)``'s. Make one per consumer task; it is not `Sendable`.
+    ///
+    /// ```swift
+    /// let evaluator = pipeline.makeEvaluator()
+    /// for message in batch {
+    ///     let verdict = evaluator.evaluate(message)
+    /// }
+    /// ```
+    public final class Evaluator {
+        public let pipeline: Pipeline
+        let workspace = JSONParseWorkspace()
+
+        public init(_ pipeline: Pipeline) {
+            self.pipeline = pipeline
+        }
+
+        /// The verdict on `message`.
+        public func evaluate(_ message: Message) -> Verdict {
+            pipeline.finish(pipeline.screen(message, workspace: workspace), message: message)
+        }
+    }
+
+    /// An ``Evaluator`` for this pipeline, for one thread or task.
+    public func makeEvaluator() -> Evaluator { Evaluator(self) }
+
+    /// What the steps before the rules decided: a verdict, or a valid document the rules still have
+    /// to see.
+    enum Screening: Sendable {
+        case decided(Verdict)
+        case awaitingRules(document: JSONDocument, version: SchemaVersion)
+    }
+
+    /// Limits, parse, selection and validation: everything but the rules. It depends on nothing but
+    /// the message, so messages may be screened in parallel; ``finish(_:message:)`` then runs the
+    /// rules, which may keep state (duplicate detection), in message order.
+    ///
+    /// With a `workspace`, and when neither a rule nor a payload selector needs the parsed document,
+    /// the payload is validated straight from its bytes in the workspace's buffers.
+    func screen(_ message: Message, workspace: JSONParseWorkspace? = nil) -> Screening {
         // 1. Limits.
         if message.value.count > limits.maxBytes {
-            return Verdict(outcome: .quarantined(.tooLarge), details: [RejectionDetail(
+            return .decided(Verdict(outcome: .quarantined(.tooLarge), details: [RejectionDetail(
                 instanceLocation: "", keywordLocation: "",
-                message: "payload is \(message.value.count) bytes, more than the limit of \(limits.maxBytes) bytes")])
+                message: "payload is \(message.value.count) bytes, more than the limit of \(limits.maxBytes) bytes")]))
         }
-        guard let binding = binding(for: message) else {
-            return Verdict(outcome: .quarantined(.unknownSchema), details: [RejectionDetail(
+        guard let bindingIndex = bindingIndex(for: message) else {
+            return .decided(Verdict(outcome: .quarantined(.unknownSchema), details: [RejectionDetail(
                 instanceLocation: "", keywordLocation: "",
-                message: "no binding matches source '\(message.origin.source ?? "")'")])
+                message: "no binding matches source '\(message.origin.source ?? "")'")]))
         }
+        let binding = bindings[bindingIndex]
+        let subject = boundSubjects[bindingIndex]
 
         // 2. Wire format, before parsing: it decides what the JSON bytes are.
         var payload = message.value
-        var selected: Selection?
+        var fromWireFormat: Selection?
         var selectorIndex = 0
         if case .confluentWireFormat(let ids)? = binding.selectors.first, payload.first == 0 {
             selectorIndex = 1
             guard payload.count >= 5 else {
-                return unknown(nil, "payload starts with the wire-format magic byte but has no 4-byte schema id")
+                return .decided(unknown(nil, "payload starts with the wire-format magic byte but has no 4-byte schema id"))
             }
             let id = UInt32(payload[1]) << 24 | UInt32(payload[2]) << 16 | UInt32(payload[3]) << 8 | UInt32(payload[4])
-            guard let reference = ids[id] else { return unknown(nil, "wire-format schema id \(id) is not mapped to a subject/version") }
-            selected = Selection(reference: reference, how: "wire-format schema id \(id)")
+            guard let reference = ids[id] else { return .decided(unknown(nil, "wire-format schema id \(id) is not mapped to a subject/version")) }
+            fromWireFormat = Selection(reference: reference, how: "wire-format schema id \(id)")
             payload = Array(payload[5...])
         } else if case .confluentWireFormat? = binding.selectors.first {
             selectorIndex = 1
+        }
+
+        let needsDocument = !rules.isEmpty || binding.selectors.contains { if case .payloadPointer = $0 { true } else { false } }
+        if let workspace, !needsDocument {
+            // 3-5 from the bytes: selection does not look at the payload here.
+            let version: SchemaVersion
+            switch choose(binding, subject, from: selectorIndex, after: fromWireFormat, message: message, document: nil) {
+            case .success(let chosen):
+                version = chosen
+            case .failure(let rejection):
+                // A payload that is not JSON is malformed whatever the selection says, as in step 3.
+                do { try workspace.checkSyntax(json: payload, limits: parseLimits) } catch {
+                    return .decided(parseFailure(error, fromWireFormat))
+                }
+                return .decided(rejection.verdict)
+            }
+            do {
+                let result = try version.schema.check(json: payload, limits: parseLimits, workspace: workspace)
+                if result.isValid { return .decided(Verdict(outcome: .approved, schema: version.id)) }
+                return .decided(Verdict(outcome: .quarantined(.schemaViolation), schema: version.id,
+                                        details: result.errors.map(RejectionDetail.init)))
+            } catch {
+                return .decided(parseFailure(error, fromWireFormat))
+            }
         }
 
         // 3. Parse.
@@ -103,46 +183,86 @@ public final class Pipeline: Sendable {
         do {
             document = try JSONDocument(parsing: payload, limits: parseLimits)
         } catch {
-            let reason: QuarantineReason
-            switch error.code {
-            case .depthLimitExceeded: reason = .tooDeep
-            case .sizeLimitExceeded: reason = .tooLarge
-            default: reason = .malformedJSON
-            }
-            return Verdict(outcome: .quarantined(reason), schema: selected?.reference.description, details: [RejectionDetail(
-                instanceLocation: "", keywordLocation: "", message: "\(error)")])
+            return .decided(parseFailure(error, fromWireFormat))
         }
 
         // 4. Select the schema.
+        let version: SchemaVersion
+        switch choose(binding, subject, from: selectorIndex, after: fromWireFormat, message: message, document: document) {
+        case .success(let chosen): version = chosen
+        case .failure(let rejection): return .decided(rejection.verdict)
+        }
+
+        // 5. Validate.
+        if !version.schema.isValid(document) {
+            let result = version.schema.validate(document)
+            return .decided(Verdict(outcome: .quarantined(.schemaViolation), schema: version.id,
+                                    details: result.errors.map(RejectionDetail.init)))
+        }
+
+        if rules.isEmpty { return .decided(Verdict(outcome: .approved, schema: version.id)) }
+        return .awaitingRules(document: document, version: version)
+    }
+
+    /// The verdict on a payload that did not parse: malformed, too deep or too large.
+    private func parseFailure(_ error: JSONParseError, _ fromWireFormat: Selection?) -> Verdict {
+        let reason: QuarantineReason
+        switch error.code {
+        case .depthLimitExceeded: reason = .tooDeep
+        case .sizeLimitExceeded: reason = .tooLarge
+        default: reason = .malformedJSON
+        }
+        return Verdict(outcome: .quarantined(reason), schema: fromWireFormat?.reference.description, details: [RejectionDetail(
+            instanceLocation: "", keywordLocation: "", message: "\(error)")])
+    }
+
+    /// An `unknown-schema` verdict, as an error so selection can return it.
+    private struct Rejection: Error {
+        var verdict: Verdict
+    }
+
+    /// The schema version for the message: the wire format's, else the first selector (from
+    /// `index` on) that applies; checked against the binding's subject and accepted versions.
+    private func choose(_ binding: Binding, _ subject: SchemaSubject, from index: Int, after fromWireFormat: Selection?,
+                        message: Message, document: JSONDocument?) -> Result<SchemaVersion, Rejection>
+    {
+        var selected = fromWireFormat
         if selected == nil {
-            for selector in binding.selectors[selectorIndex...] {
-                switch select(selector, binding: binding, message: message, document: document) {
+            for selector in binding.selectors[index...] {
+                switch select(selector, binding: binding, subject: subject, message: message, document: document) {
                 case .notApplicable: continue
                 case .selected(let selection): selected = selection
-                case .invalid(let why): return unknown(nil, why)
+                case .invalid(let why): return .failure(Rejection(verdict: unknown(nil, why)))
                 }
                 break
             }
         }
-        guard let selected else { return unknown(nil, "no schema selector applied (binding for '\(binding.source)' has no default)") }
-        guard selected.reference.subject == binding.subject else {
-            return unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not a version of the bound subject '\(binding.subject)'")
+        guard let selected else {
+            return .failure(Rejection(verdict: unknown(nil, "no schema selector applied (binding for '\(binding.source)' has no default)")))
         }
-        guard let version = registry.version(subject: selected.reference.subject, version: selected.reference.version) else {
-            return unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not in the registry")
+        guard selected.reference.subject == binding.subject else {
+            return .failure(Rejection(verdict: unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not a version of the bound subject '\(binding.subject)'")))
+        }
+        guard let version = subject.version(selected.reference.version) else {
+            return .failure(Rejection(verdict: unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not in the registry")))
         }
         if let accepted = binding.acceptedVersions, !accepted.contains(selected.reference.version) {
-            return unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not accepted here; accepted versions: \(accepted.sorted().map(String.init).joined(separator: ", "))")
+            return .failure(Rejection(verdict: unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not accepted here; accepted versions: \(accepted.sorted().map(String.init).joined(separator: ", "))")))
         }
+        return .success(version)
+    }
 
-        // 5. Validate.
-        let schemaID = version.id
-        if !version.schema.isValid(document) {
-            let result = version.schema.validate(document)
-            return Verdict(outcome: .quarantined(.schemaViolation), schema: schemaID, details: result.errors.map(RejectionDetail.init))
+    /// The verdict, running the rules on a message that passed ``screen(_:)``.
+    func finish(_ screening: Screening, message: Message) -> Verdict {
+        let document: JSONDocument
+        let version: SchemaVersion
+        switch screening {
+        case .decided(let verdict): return verdict
+        case .awaitingRules(let d, let v): (document, version) = (d, v)
         }
 
         // 6. Rules.
+        let schemaID = version.id
         var shadow: [String] = []
         for setting in rules {
             guard case .reject(let why) = setting.rule.evaluate(message, document: document, schema: version) else { continue }
@@ -178,7 +298,9 @@ public final class Pipeline: Sendable {
             instanceLocation: "", keywordLocation: "", message: why)])
     }
 
-    private func select(_ selector: SchemaSelector, binding: Binding, message: Message, document: JSONDocument) -> SelectorResult {
+    private func select(_ selector: SchemaSelector, binding: Binding, subject: SchemaSubject, message: Message,
+                        document: JSONDocument?) -> SelectorResult
+    {
         switch selector {
         case .confluentWireFormat:
             return .notApplicable   // only meaningful first; handled before parsing
@@ -189,7 +311,8 @@ public final class Pipeline: Sendable {
             }
             return .selected(Selection(reference: reference, how: "header \(name)"))
         case .payloadPointer(let pointer, let mapping):
-            guard let value = document.value(atPointer: pointer) else { return .notApplicable }
+            // Without a document (never the case for a binding with a payload selector) nothing applies.
+            guard let value = document?.value(atPointer: pointer) else { return .notApplicable }
             let text: String
             switch value {
             case .string(let s): text = s
@@ -206,7 +329,6 @@ public final class Pipeline: Sendable {
         case .version(let version):
             return .selected(Selection(reference: SchemaReference(subject: binding.subject, version: version), how: "the binding's default"))
         case .latest:
-            guard let subject = registry.subject(binding.subject) else { return .notApplicable }
             return .selected(Selection(reference: SchemaReference(subject: binding.subject, version: subject.latest.version), how: "the latest version"))
         }
     }

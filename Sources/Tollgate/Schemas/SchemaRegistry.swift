@@ -15,7 +15,17 @@ public struct SchemaVersion: Sendable {
     public let schema: JSONSchema
 
     /// `subject/version`, as the `tollgate.schema` header writes it.
-    public var id: String { "\(subject)/\(version)" }
+    public let id: String
+
+    init(subject: String, version: Int, path: String, uri: String, document: JSONValue, schema: JSONSchema) {
+        self.subject = subject
+        self.version = version
+        self.path = path
+        self.uri = uri
+        self.document = document
+        self.schema = schema
+        id = "\(subject)/\(version)"
+    }
 }
 
 /// A subject: its configuration and its versions, oldest first.
@@ -69,18 +79,20 @@ public final class SchemaRegistry: Sendable {
     public let warnings: [(version: String, warning: SchemaWarning)]
     /// Every schema document, by its `file://` URI and its `$id`: what `$ref`s resolve against.
     public let store: JSONSchemaStore
+    private let subjectIndex: [String: Int]
 
     private init(directory: String, subjects: [SchemaSubject], warnings: [(version: String, warning: SchemaWarning)],
                  store: JSONSchemaStore)
     {
         self.directory = directory
         self.subjects = subjects
+        subjectIndex = Dictionary(subjects.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.warnings = warnings
         self.store = store
     }
 
     public func subject(_ name: String) -> SchemaSubject? {
-        subjects.first { $0.name == name }
+        subjectIndex[name].map { subjects[$0] }
     }
 
     /// The version `version` of `subject`, if the registry has it.
