@@ -63,6 +63,10 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "approved: nothing may be quarantined; quarantined: everything must be; any: only errors fail.")
     var expect: ReplayExpectation = .approved
 
+    @Option(help: ArgumentHelp("Threads decoding and validating messages (default: one per processor). The report does not depend on it.",
+                               valueName: "n"))
+    var threads: Int?
+
     func validate() throws {
         if captures.isEmpty { throw ArgumentParser.ValidationError("Give at least one capture file.") }
         switch (config, schemas, subject) {
@@ -72,6 +76,7 @@ struct ReplayCommand: ParsableCommand {
         default: throw ArgumentParser.ValidationError("Give either --config or --schemas/--subject, not both.")
         }
         if let version, version < 1 { throw ArgumentParser.ValidationError("--version must be a positive version number.") }
+        if let threads, threads < 1 { throw ArgumentParser.ValidationError("--threads must be at least 1.") }
     }
 
     func run() throws {
@@ -91,26 +96,29 @@ struct ReplayCommand: ParsableCommand {
         let bar = ProgressBar()
         let result: ReplayReport
         do {
-            result = try Replay.run(captures: captures, pipeline: pipeline) { bar.update($0) }
+            result = try Replay.run(captures: captures, pipeline: pipeline, threads: threads) { bar.update($0) }
         } catch {
             bar.finish()
             throw CommandFailure(message: "\(error)")
         }
         bar.finish()
 
-        let text: String
+        var bytes: [UInt8]
         switch report {
-        case .text: text = result.text()
-        case .json: text = result.jsonValue.serialized(pretty: true) + "\n"
-        case .junit: text = result.junit()
+        case .text: bytes = Array(result.text().utf8)
+        case .json:
+            bytes = result.jsonValue.serializedBytes(pretty: true)
+            bytes.append(UInt8(ascii: "\n"))
+        case .junit: bytes = Array(result.junit().utf8)
         }
+        let data = Data(bytes)
         if let out {
-            guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
+            guard FileManager.default.createFile(atPath: out, contents: data) else {
                 throw CommandFailure(message: "cannot write the report to '\(out)'")
             }
             StandardError.write("tollgate: \(result.summary); report written to \(out)")
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            FileHandle.standardOutput.write(data)
         }
 
         if !result.captureErrors.isEmpty {

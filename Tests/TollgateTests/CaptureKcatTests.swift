@@ -159,6 +159,37 @@ struct CaptureKcatTests {
         #expect(message.value == Array("éé 😀 € \u{1F}".utf8))
     }
 
+    @Test("escapes at every offset within an 8-byte word and near the end of the line")
+    func escapesAtEveryOffset() throws {
+        for length in 0...20 {
+            for position in 0...length {
+                for (escape, decoded) in [(#"\""#, #"""#), (#"\\"#, #"\"#), (#"\u00e9"#, "é")] {
+                    let text = String(repeating: "a", count: position) + escape + String(repeating: "b", count: length - position)
+                    let expected = String(repeating: "a", count: position) + decoded + String(repeating: "b", count: length - position)
+                    // Payload last (the string ends near the line's end) and first (a long rest follows).
+                    let last = Array(#"{"topic":"t","partition":0,"offset":0,"payload":"\#(text)"}"#.utf8)
+                    let first = Array(#"{"payload":"\#(text)","topic":"t","partition":0,"offset":0,"broker":1,"key":null}"#.utf8)
+                    for line in [last, first] {
+                        let message = try #require(try Self.messages(line).first, "\(text)").message
+                        #expect(message.value == Array(expected.utf8), "\(String(decoding: line, as: UTF8.self))")
+                    }
+                }
+            }
+        }
+        // A string cut off right after a backslash, or before its closing quote, at any length.
+        for length in 0...17 {
+            let open = String(repeating: "x", count: length)
+            for ending in [#"\"#, ""] {
+                let line = Array(#"{"topic":"t","partition":0,"offset":0,"payload":"\#(open)\#(ending)"#.utf8)
+                guard case .failure(let error)? = Self.readAll(line).first else {
+                    Issue.record("accepted an unclosed string: \(String(decoding: line, as: UTF8.self))")
+                    continue
+                }
+                #expect(error.message.contains("the string that starts here is not closed"), "\(error)")
+            }
+        }
+    }
+
     @Test("raw control bytes inside strings, as other writers leave them, are taken as they are")
     func rawControlBytes() throws {
         var line = Array(#"{"topic":"t","partition":0,"offset":0,"broker":1,"key":null,"payload":"a"#.utf8)

@@ -1,4 +1,11 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Streams the messages of a capture file: kcat `-J` lines and Tollgate capture lines, told apart
 /// line by line, read in chunks so a capture of any size takes little memory.
@@ -83,18 +90,57 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     public func nextMessage() throws(TollgateError) -> CapturedMessage? {
         while let line = try nextLine() {
             if isBlank(line) { continue }
-            var parser = CaptureLineParser(bytes: buffer, range: line)
-            do {
-                let (message, format) = try CaptureRecord.decode(&parser)
-                return CapturedMessage(message: message, file: path, line: lineNumber, format: format)
-            } catch {
-                let column = error.column.map { "column \($0): " } ?? ""
-                throw TollgateError(.invalidCapture,
-                                    "\(column)\(error.message) (a capture file holds one JSON object per line, as `kcat -C -J` or `tollgate capture` writes them)",
-                                    file: path, line: lineNumber)
-            }
+            return try CaptureReader.decode(buffer, line, file: path, line: lineNumber).get()
         }
         return nil
+    }
+
+    /// The message on one capture line: `bytes[range]`, line `line` of `file`.
+    static func decode(_ bytes: [UInt8], _ range: Range<Int>, file: String, line: Int) -> Result<CapturedMessage, TollgateError> {
+        var parser = CaptureLineParser(bytes: bytes, range: range)
+        do {
+            let (message, format) = try CaptureRecord.decode(&parser)
+            return .success(CapturedMessage(message: message, file: file, line: line, format: format))
+        } catch {
+            let column = error.column.map { "column \($0): " } ?? ""
+            return .failure(TollgateError(.invalidCapture,
+                                          "\(column)\(error.message) (a capture file holds one JSON object per line, as `kcat -C -J` or `tollgate capture` writes them)",
+                                          file: file, line: line))
+        }
+    }
+
+    /// Capture lines read but not decoded yet, so that decoding can run on other threads.
+    struct LineBatch: Sendable {
+        enum Entry: Sendable {
+            /// A line's bytes in ``bytes`` and its 1-based number.
+            case line(Range<Int>, number: Int)
+            /// A line that could not be read (too long), or a failure to read the file.
+            case failure(TollgateError)
+        }
+
+        var file: String
+        var bytes: [UInt8] = []
+        var entries: [Entry] = []
+    }
+
+    /// The next lines, copied out: up to `maxLines` of them or a little over `maxBytes` bytes, blank
+    /// lines skipped. Empty at the end of the file.
+    func nextLines(maxLines: Int, maxBytes: Int) -> LineBatch {
+        var batch = LineBatch(file: path)
+        batch.entries.reserveCapacity(maxLines)
+        batch.bytes.reserveCapacity(maxBytes + 4096)
+        while batch.entries.count < maxLines && batch.bytes.count < maxBytes {
+            do {
+                guard let line = try nextLine() else { break }
+                if isBlank(line) { continue }
+                let start = batch.bytes.count
+                batch.bytes.append(contentsOf: buffer[line])
+                batch.entries.append(.line(start..<batch.bytes.count, number: lineNumber))
+            } catch {
+                batch.entries.append(.failure(error))
+            }
+        }
+        return batch
     }
 
     /// `Sequence` access: each line's message or error, in order.
@@ -148,25 +194,38 @@ public final class CaptureReader: Sequence, IteratorProtocol {
         return line
     }
 
+    /// Appends up to one chunk of the file to `buffer`, reading straight into its spare room (no
+    /// intermediate `Data`), so a steady stream reuses one allocation.
     private func fill() throws(TollgateError) {
         guard let handle else { atEnd = true; return }
         if start > 0 {
             buffer.removeSubrange(0..<start)
             start = 0
         }
-        let chunk: Data?
-        do {
-            chunk = try handle.read(upToCount: chunkSize)
-        } catch {
+        let old = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: chunkSize))
+        var got = 0
+        var failure: Int32 = 0
+        buffer.withUnsafeMutableBytes { raw in
+            while true {
+                let n = read(handle.fileDescriptor, raw.baseAddress! + old, chunkSize)
+                if n >= 0 {
+                    got = n
+                    return
+                }
+                if errno != EINTR {
+                    failure = errno
+                    return
+                }
+            }
+        }
+        buffer.removeLast(chunkSize - got)
+        if failure != 0 {
             failed = true
-            throw TollgateError(.unreadable, "cannot read the capture file after line \(lineNumber): \(error.localizedDescription)",
+            throw TollgateError(.unreadable, "cannot read the capture file after line \(lineNumber): \(String(cString: strerror(failure)))",
                                 file: path)
         }
-        if let chunk, !chunk.isEmpty {
-            buffer.append(contentsOf: chunk)
-        } else {
-            atEnd = true
-        }
+        if got == 0 { atEnd = true }
     }
 
     private func firstNewline(from index: Int) -> Int? {

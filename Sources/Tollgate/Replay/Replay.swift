@@ -1,4 +1,5 @@
 import Foundation
+import TollgateSchema
 import Synchronization
 
 /// Runs captured traffic through a pipeline and reports what would have been approved or
@@ -19,14 +20,19 @@ public enum Replay {
 
     /// Replays every message of `captures`, in order.
     ///
-    /// Reading and deciding run on two threads (a capture line costs about as much to decode as a
-    /// message to validate), joined by a bounded queue of batches, so memory stays bounded for
-    /// captures of any size. A capture line that cannot be read is recorded in the report's
-    /// ``ReplayReport/captureErrors`` and skipped.
+    /// One thread reads the files and cuts them into batches of lines; `threads` workers decode the
+    /// lines and screen the messages (parse, select, validate) in parallel; the calling thread then
+    /// takes the batches back in file order, runs the rules and records the verdicts. So the report
+    /// is the same as a one-message-at-a-time replay, rules with memory (duplicate detection)
+    /// included, and memory stays bounded: at most a few batches per worker are in flight. A capture
+    /// line that cannot be read is recorded in the report's ``ReplayReport/captureErrors`` and
+    /// skipped.
     ///
-    /// - Parameter progress: called now and then from the calling thread.
+    /// - Parameters:
+    ///   - threads: workers decoding and screening; default: the number of active processors.
+    ///   - progress: called now and then from the calling thread.
     /// - Throws: ``TollgateError`` when a capture file cannot be opened.
-    public static func run(captures: [String], pipeline: Pipeline,
+    public static func run(captures: [String], pipeline: Pipeline, threads: Int? = nil,
                            progress: ((Progress) -> Void)? = nil) throws(TollgateError) -> ReplayReport
     {
         var readers: [CaptureReader] = []
@@ -36,53 +42,95 @@ public enum Replay {
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
             totalBytes += (attributes?[.size] as? Int) ?? 0
         }
-        let queue = BatchQueue(capacity: 8)
+        let workers = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let inFlight = DispatchSemaphore(value: workers * 4)
+        let lines = WorkQueue<Numbered<CaptureReader.LineBatch>>()
+        let screened = ReorderBuffer<ScreenedBatch>()
+
         let owned = ReaderBox(readers)
         let reading = Thread {
-            let readers = owned.readers
-            var batch: [Item] = []
-            batch.reserveCapacity(BatchQueue.batchSize)
+            var sequence = 0
             var bytesBefore = 0
-            for reader in readers {
-                for result in reader {
-                    batch.append(Item(result: result, bytesRead: bytesBefore + reader.bytesRead))
-                    if batch.count == BatchQueue.batchSize {
-                        queue.put(batch)
-                        batch.removeAll(keepingCapacity: true)
+            for reader in owned.readers {
+                while true {
+                    inFlight.wait()
+                    let batch = reader.nextLines(maxLines: batchLines, maxBytes: batchBytes)
+                    if batch.entries.isEmpty {
+                        inFlight.signal()
+                        break
                     }
+                    lines.put(Numbered(sequence: sequence, bytesRead: bytesBefore + reader.bytesRead, value: batch))
+                    sequence += 1
                 }
                 bytesBefore += reader.bytesRead
             }
-            if !batch.isEmpty { queue.put(batch) }
-            queue.finish()
+            lines.finish()
+            screened.finish(count: sequence)
         }
         reading.start()
 
+        for _ in 0..<workers {
+            let worker = Thread {
+                let workspace = JSONParseWorkspace()
+                while let numbered = lines.take() {
+                    let batch = numbered.value
+                    var items: [ScreenedBatch.Item] = []
+                    items.reserveCapacity(batch.entries.count)
+                    for entry in batch.entries {
+                        switch entry {
+                        case .line(let range, let number):
+                            let decoded = CaptureReader.decode(batch.bytes, range, file: batch.file, line: number)
+                            if case .success(let captured) = decoded {
+                                items.append(ScreenedBatch.Item(captured: decoded, screening: pipeline.screen(captured.message, workspace: workspace)))
+                            } else {
+                                items.append(ScreenedBatch.Item(captured: decoded, screening: nil))
+                            }
+                        case .failure(let error):
+                            items.append(ScreenedBatch.Item(captured: .failure(error), screening: nil))
+                        }
+                    }
+                    screened.put(ScreenedBatch(items: items, bytesRead: numbered.bytesRead), at: numbered.sequence)
+                }
+            }
+            worker.stackSize = workerStackBytes
+            worker.start()
+        }
+
         var builder = ReplayReport.Builder()
         var lastProgress = ContinuousClock.now
-        while let batch = queue.take() {
-            for item in batch {
-                switch item.result {
+        while let batch = screened.next() {
+            inFlight.signal()
+            for item in batch.items {
+                switch item.captured {
                 case .success(let captured):
-                    builder.record(captured, verdict: pipeline.evaluate(captured.message))
+                    builder.record(captured, verdict: pipeline.finish(item.screening!, message: captured.message))
                 case .failure(let error):
                     builder.recordCaptureError(error)
                 }
             }
             if let progress, ContinuousClock.now - lastProgress > .milliseconds(100) {
                 lastProgress = ContinuousClock.now
-                progress(Progress(messages: builder.total, bytesRead: batch.last?.bytesRead ?? 0, totalBytes: totalBytes))
+                progress(Progress(messages: builder.total, bytesRead: batch.bytesRead, totalBytes: totalBytes))
             }
         }
         progress?(Progress(messages: builder.total, bytesRead: totalBytes, totalBytes: totalBytes))
         return builder.report(captures: captures)
     }
 
+    /// Room for the deepest evaluation the schema options allow (4 MiB of evaluator stack) and more.
+    static let workerStackBytes = 16 << 20
+
+    /// Lines per batch, and bytes after which a batch is closed early. Batches stay below glibc's
+    /// mmap threshold (128 KiB), so their memory is reused rather than mapped and faulted in afresh.
+    static let batchLines = 256
+    static let batchBytes = 96 << 10
+
     /// Replays messages already in memory (for tests and embedding).
     public static func run(messages: some Sequence<CapturedMessage>, pipeline: Pipeline, captures: [String] = []) -> ReplayReport {
         var builder = ReplayReport.Builder()
+        let evaluator = pipeline.makeEvaluator()
         for captured in messages {
-            builder.record(captured, verdict: pipeline.evaluate(captured.message))
+            builder.record(captured, verdict: evaluator.evaluate(captured.message))
         }
         return builder.report(captures: captures)
     }
@@ -95,60 +143,115 @@ public enum Replay {
         init(_ readers: [CaptureReader]) { self.readers = readers }
     }
 
-    struct Item: Sendable {
-        var result: Result<CapturedMessage, TollgateError>
+    struct Numbered<Value: Sendable>: Sendable {
+        var sequence: Int
+        /// Bytes of the captures read up to the end of this batch, for progress.
+        var bytesRead: Int
+        var value: Value
+    }
+
+    /// A batch of decoded and screened messages, waiting for the rules and the report.
+    struct ScreenedBatch: Sendable {
+        struct Item: Sendable {
+            var captured: Result<CapturedMessage, TollgateError>
+            /// `nil` when the line could not be decoded.
+            var screening: Pipeline.Screening?
+        }
+
+        var items: [Item]
         var bytesRead: Int
     }
 
-    /// A bounded, blocking queue of batches between the reading thread and the deciding one.
-    final class BatchQueue: Sendable {
-        static let batchSize = 512
-
+    /// An unbounded blocking queue (the producer bounds it) from the reading thread to the workers.
+    final class WorkQueue<Element: Sendable>: Sendable {
         private struct State {
-            var batches: [[Item]] = []
+            var items: [Element] = []
+            var head = 0
             var finished = false
+
+            mutating func popFirst() -> Element? {
+                guard head < items.count else { return nil }
+                let first = items[head]
+                head += 1
+                if head == items.count {
+                    items.removeAll(keepingCapacity: true)
+                    head = 0
+                } else if head >= 64 && head * 2 >= items.count {
+                    items.removeFirst(head)
+                    head = 0
+                }
+                return first
+            }
         }
 
         private let state = Mutex(State())
-        private let capacity: Int
-        private let slots: DispatchSemaphore
         private let available = DispatchSemaphore(value: 0)
 
-        init(capacity: Int) {
-            self.capacity = capacity
-            slots = DispatchSemaphore(value: capacity)
-        }
-
-        func put(_ batch: [Item]) {
-            slots.wait()
-            state.withLock { $0.batches.append(batch) }
+        func put(_ item: Element) {
+            state.withLock { $0.items.append(item) }
             available.signal()
         }
 
+        /// Wakes every taker once the queue is empty.
         func finish() {
             state.withLock { $0.finished = true }
             available.signal()
         }
 
-        /// The next batch, or `nil` once the reader has finished and everything was taken.
-        func take() -> [Item]? {
+        /// The next item, or `nil` once the queue is finished and empty.
+        func take() -> Element? {
             while true {
                 available.wait()
-                let batch = state.withLock { state -> [Item]?? in
-                    if !state.batches.isEmpty { return .some(state.batches.removeFirst()) }
-                    if state.finished { return .some(nil) }
+                let item = state.withLock { state -> Element?? in
+                    if let first = state.popFirst() { return .some(first) }
+                    return state.finished ? .some(nil) : .none
+                }
+                switch item {
+                case .some(let value?): return value
+                case .some(nil):
+                    available.signal()   // let the other takers see the end too
+                    return nil
+                case .none: continue
+                }
+            }
+        }
+    }
+
+    /// Results that arrive in any order, handed out in sequence order.
+    final class ReorderBuffer<Element: Sendable>: Sendable {
+        private struct State {
+            var ready: [Int: Element] = [:]
+            var next = 0
+            var count: Int?
+        }
+
+        private let state = Mutex(State())
+        private let changed = DispatchSemaphore(value: 0)
+
+        func put(_ element: Element, at sequence: Int) {
+            state.withLock { $0.ready[sequence] = element }
+            changed.signal()
+        }
+
+        /// No more than `count` elements will come.
+        func finish(count: Int) {
+            state.withLock { $0.count = count }
+            changed.signal()
+        }
+
+        /// The element after the last one handed out, waiting for it; `nil` after the last.
+        func next() -> Element? {
+            while true {
+                let result = state.withLock { state -> Element?? in
+                    if let element = state.ready.removeValue(forKey: state.next) {
+                        state.next += 1
+                        return .some(element)
+                    }
+                    if let count = state.count, state.next >= count { return .some(nil) }
                     return .none
                 }
-                switch batch {
-                case .some(let value?):
-                    slots.signal()
-                    return value
-                case .some(nil):
-                    available.signal()   // let later calls see the end too
-                    return nil
-                case .none:
-                    continue
-                }
+                if let result { return result }
+                changed.wait()
             }
         }
     }

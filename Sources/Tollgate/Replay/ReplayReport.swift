@@ -79,9 +79,7 @@ public struct ReplayReport: Sendable, Hashable {
             let approvedNow = verdict.isApproved
             if approvedNow { approved += 1 } else { quarantined += 1 }
             if let schema = verdict.schema {
-                var counts = schemas[schema] ?? (0, 0)
-                if approvedNow { counts.approved += 1 } else { counts.quarantined += 1 }
-                schemas[schema] = counts
+                if approvedNow { schemas[schema, default: (0, 0)].approved += 1 } else { schemas[schema, default: (0, 0)].quarantined += 1 }
             } else if approvedNow {
                 noSchema.approved += 1
             } else {
