@@ -41,6 +41,11 @@ let package = Package(
             name: "tollgate-schema-bench",
             dependencies: ["TollgateSchema"]
         ),
+        // Replay throughput stage by stage against raw validation; driven by scripts/bench-replay.sh.
+        .executableTarget(
+            name: "tollgate-pipeline-bench",
+            dependencies: ["Tollgate", "TollgateSchema"]
+        ),
         .testTarget(
             name: "TollgateSchemaTests",
             dependencies: ["TollgateSchema"]
