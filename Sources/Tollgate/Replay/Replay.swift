@@ -69,10 +69,16 @@ public enum Replay {
         }
         reading.start()
 
-        for _ in 0..<workers {
+        // Spent batches go back to the worker that made them, to be freed there: memory freed on
+        // the thread that allocated it stays in that thread's malloc arena and cache, where freeing
+        // it from the reporting thread would contend for the worker's arena lock on every message.
+        let spent = (0..<workers).map { _ in SpentBatches() }
+        for index in 0..<workers {
+            let bin = spent[index]
             let worker = Thread {
                 let workspace = JSONParseWorkspace()
                 while let numbered = lines.take() {
+                    bin.batches.withLock { $0.removeAll() }
                     let batch = numbered.value
                     var items: [ScreenedBatch.Item] = []
                     items.reserveCapacity(batch.entries.count)
@@ -89,7 +95,7 @@ public enum Replay {
                             items.append(ScreenedBatch.Item(captured: .failure(error), screening: nil))
                         }
                     }
-                    screened.put(ScreenedBatch(items: items, bytesRead: numbered.bytesRead), at: numbered.sequence)
+                    screened.put(ScreenedBatch(items: items, bytesRead: numbered.bytesRead, worker: index), at: numbered.sequence)
                 }
             }
             worker.stackSize = workerStackBytes
@@ -108,9 +114,11 @@ public enum Replay {
                     builder.recordCaptureError(error)
                 }
             }
+            let (worker, bytesRead) = (batch.worker, batch.bytesRead)
+            spent[worker].batches.withLock { $0.append(batch) }
             if let progress, ContinuousClock.now - lastProgress > .milliseconds(100) {
                 lastProgress = ContinuousClock.now
-                progress(Progress(messages: builder.total, bytesRead: batch.bytesRead, totalBytes: totalBytes))
+                progress(Progress(messages: builder.total, bytesRead: bytesRead, totalBytes: totalBytes))
             }
         }
         progress?(Progress(messages: builder.total, bytesRead: totalBytes, totalBytes: totalBytes))
@@ -160,6 +168,13 @@ public enum Replay {
 
         var items: [Item]
         var bytesRead: Int
+        /// The worker that screened the batch, and frees it once it is recorded.
+        var worker: Int
+    }
+
+    /// Batches recorded by the reporting thread, waiting for their worker to free them.
+    final class SpentBatches: Sendable {
+        let batches = Mutex<[ScreenedBatch]>([])
     }
 
     /// An unbounded blocking queue (the producer bounds it) from the reading thread to the workers.

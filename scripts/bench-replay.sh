@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Replay throughput against raw validation throughput, on the same corpus, in one command.
+#
+#   scripts/bench-replay.sh              # RUNS=5 interleaved rounds on the order_events corpus
+#   RUNS=9 scripts/bench-replay.sh
+#
+# The corpus comes from ../shared/bench-corpus (as in scripts/bench-schema.sh) and is turned into a
+# kcat -J capture; each round times the JSON Schema benchmark's raw mode (one core), the whole
+# `tollgate replay` command (all cores, and one core with --threads 1) and the replay's stages.
+# scripts/bench/replay.py documents every row. Needs: Swift, python3, ../shared/bench-corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=${TOLLGATE_SHARED:-../shared}
+out=${BENCH_OUT:-bench-out}
+mkdir -p "$out/replay"
+
+if [ ! -f "$out/corpus/manifest.json" ]; then
+  echo "generating the benchmark corpus (about 25 s)..." >&2
+  python3 "$shared/bench-corpus/gen_corpus.py" --out "$out/corpus" >&2
+fi
+
+for product in tollgate tollgate-schema-bench tollgate-pipeline-bench; do
+  swift build -c release --product "$product" >&2
+done
+
+python3 scripts/bench/replay.py --bin "$(swift build -c release --show-bin-path)" \
+  --corpus "$out/corpus/order_events.jsonl" --labels "$out/corpus/order_events.labels.jsonl" \
+  --schema "$shared/bench-corpus/order_event.schema.json" --work "$out/replay" \
+  --runs "${RUNS:-5}" --cpu "${BENCH_CPU:-0}"
