@@ -46,7 +46,7 @@ struct SchemasListCommand: ParsableCommand {
         discussion: """
             Examples:
               tollgate schemas list
-              tollgate schemas list --schemas deploy/schemas --output json
+              tollgate schemas list --schemas schemas --output json
 
             Exit status: 0 when every schema compiles, 2 when the directory cannot be loaded (the \
             message names the file and the line or JSON Pointer).
@@ -112,7 +112,7 @@ struct SchemasCheckCommand: ParsableCommand {
 
             Examples:
               tollgate schemas check
-              tollgate schemas check --schemas deploy/schemas --subject orders --verbose
+              tollgate schemas check --schemas schemas --subject orders --verbose
               tollgate schemas check --output json | jq 'select(.compatible | not)'
 
             Exit status: 0 when every checked pair is compatible, 1 when any is not, 2 when the \

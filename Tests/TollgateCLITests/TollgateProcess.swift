@@ -49,13 +49,13 @@ final class TollgateSandbox {
         try Data(bytes).write(to: url)
     }
 
-    /// Runs `tollgate arguments...` with the sandbox as the current directory and `stdin` (or nothing)
-    /// on standard input. A run that takes over a minute is killed.
-    func run(_ arguments: [String], stdin: String? = nil) throws -> TollgateRun {
+    /// Runs `tollgate arguments...` with the sandbox (or `currentDirectory`) as the current directory
+    /// and `stdin` (or nothing) on standard input. A run that takes over a minute is killed.
+    func run(_ arguments: [String], stdin: String? = nil, currentDirectory: URL? = nil) throws -> TollgateRun {
         let process = Process()
         process.executableURL = try TollgateBinary.url()
         process.arguments = arguments
-        process.currentDirectoryURL = directory
+        process.currentDirectoryURL = currentDirectory ?? directory
 
         // Files rather than pipes: nothing can fill up and block the child, whatever it prints.
         let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-cli-out-\(UUID().uuidString)")
