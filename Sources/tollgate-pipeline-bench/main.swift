@@ -30,11 +30,12 @@ struct Arguments {
             case "-h", "--help":
                 print("""
                     usage: tollgate-pipeline-bench --schemas DIR --subject S --corpus PAYLOADS.jsonl --capture CAPTURE.jsonl
-                                                   [--runs N] [--threads N] [--stages raw,check,pipeline,decode,replay]
+                                                   [--runs N] [--threads N] [--stages raw,check,pipeline,decode,serial,replay]
                       raw       parse + validate each payload with a reusable validator (the schema benchmark's loop)
                       check     JSONSchema.check on payloads in memory: the verdict, and the errors of invalid ones
                       pipeline  Pipeline.Evaluator on messages already in memory (limits, binding, selection, validation, verdict)
                       decode    read and decode the capture file, nothing else
+                      serial    decode and evaluate on this thread, one message after another (no report)
                       replay    Replay.run on the capture file with --threads workers, plus rendering the JSON report
                     """)
                 exit(0)
@@ -126,6 +127,19 @@ for run in 1...args.runs {
                 }
             }
             report(stage, run: run, seconds: seconds(elapsed), messages: count, rejected: failed)
+        case "serial":
+            var count = 0
+            var quarantined = 0
+            let elapsed = clock.measure {
+                guard let reader = try? CaptureReader(path: args.capture) else { fail("cannot open \(args.capture)") }
+                let evaluator = pipeline.makeEvaluator()
+                for result in reader {
+                    guard case .success(let captured) = result else { continue }
+                    count += 1
+                    if !evaluator.evaluate(captured.message).isApproved { quarantined += 1 }
+                }
+            }
+            report(stage, run: run, seconds: seconds(elapsed), messages: count, rejected: quarantined)
         case "replay":
             var result: ReplayReport?
             var size = 0
