@@ -9,7 +9,7 @@ kcat writes them), runs interleaved rounds and prints medians:
                   figure (parse + validate each payload's bytes)
   replay          `tollgate replay CAPTURE --report json --out /dev/null`, the whole command, all cores
   replay-1-core   the same command with --threads 1, pinned to one core
-  decode / check / pipeline
+  decode / check / pipeline / serial
                   tollgate-pipeline-bench stages on one core, to show where replay's time goes
 
 Exits 1 when a program's verdict counts disagree with the corpus labels.
@@ -109,7 +109,7 @@ def main():
             add(name, wall, cpu, quarantined)
         _, _, out, _ = run_timed(pin + [os.path.join(a.bin, "tollgate-pipeline-bench"), "--schemas", schemas,
                                         "--subject", "orders", "--corpus", a.corpus, "--capture", capture,
-                                        "--runs", "1", "--stages", "decode,check,pipeline"])
+                                        "--runs", "1", "--stages", "decode,check,pipeline,serial"])
         for r in json_lines(out):
             rejected = r["rejected"] if r["stage"] != "decode" else expected_invalid
             add(r["stage"], r["seconds"], r["seconds"], rejected)
@@ -124,7 +124,8 @@ def main():
             ("replay-1-core", "1", "`tollgate replay --threads 1`"),
             ("decode", "1", "capture decoding only"),
             ("check", "1", "validation with errors for invalid payloads"),
-            ("pipeline", "1", "pipeline on messages in memory")]
+            ("pipeline", "1", "pipeline on messages in memory"),
+            ("serial", "1", "decode + pipeline, one thread, no report")]
     for name, cores, title in rows:
         seconds = statistics.median(s for s, _, _ in results[name])
         cpu = statistics.median(c for _, c, _ in results[name])
