@@ -26,7 +26,7 @@ struct Arguments {
             case "--no-format-assertion": a.formatAssertion = false
             case "--modes": a.modes = (it.next() ?? "").split(separator: ",").map(String.init)
             case "-h", "--help":
-                print("usage: tollgate-schema-bench --schema FILE --corpus FILE.jsonl [--labels FILE] [--runs N] [--modes raw,document,parsed,parse] [--no-format-assertion]")
+                print("usage: tollgate-schema-bench --schema FILE --corpus FILE.jsonl [--labels FILE] [--runs N] [--modes raw,errors,document,parsed,parse] [--no-format-assertion]")
                 exit(0)
             default:
                 FileHandle.standardError.write("unknown argument \(arg)\n".data(using: .utf8)!)
@@ -98,6 +98,17 @@ for run in 1...args.runs {
                     for (i, r) in ranges.enumerated() {
                         let message = UnsafeRawBufferPointer(rebasing: raw[r])
                         verdicts[i] = (try? validator.isValid(json: message)) ?? false
+                    }
+                }
+            }
+        case "errors":
+            // Every message validated with all its errors collected (what a quarantine record needs).
+            let validator = schema.makeValidator()
+            elapsed = bytes.withUnsafeBytes { raw in
+                clock.measure {
+                    for (i, r) in ranges.enumerated() {
+                        let message = UnsafeRawBufferPointer(rebasing: raw[r])
+                        verdicts[i] = (try? validator.validate(json: message))?.isValid ?? false
                     }
                 }
             }
