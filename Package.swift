@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "TollgateSchema", targets: ["TollgateSchema"]),
         .library(name: "Tollgate", targets: ["Tollgate"]),
         .library(name: "TollgateTesting", targets: ["TollgateTesting"]),
+        .library(name: "TollgateKafka", targets: ["TollgateKafka"]),
         .executable(name: "tollgate", targets: ["tollgate"]),
     ],
     dependencies: [
@@ -22,6 +23,21 @@ let package = Package(
         .target(
             name: "Tollgate",
             dependencies: ["TollgateSchema", .product(name: "Yams", package: "Yams")]
+        ),
+        // librdkafka, from the system (Debian: librdkafka-dev). Declared inside the Kafka adapter's
+        // RDKafka/ folder, the only place that touches C.
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Sources/TollgateKafka/RDKafka/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // The Kafka adapter: consumer-group source, idempotent sink, offsets committed only once the
+        // output is confirmed, the mock cluster. Only files in RDKafka/ import CRdKafka.
+        .target(
+            name: "TollgateKafka",
+            dependencies: ["Tollgate", "CRdKafka"],
+            exclude: ["RDKafka/CRdKafka"]
         ),
         // Helpers for users' own test suites: replay a capture, assert on the report.
         .target(
@@ -53,6 +69,11 @@ let package = Package(
         .testTarget(
             name: "TollgateTests",
             dependencies: ["Tollgate"]
+        ),
+        // The Kafka adapter against librdkafka's mock cluster over TCP, and kcat.
+        .testTarget(
+            name: "TollgateKafkaTests",
+            dependencies: ["TollgateKafka", "Tollgate"]
         ),
         // Written as a user's test would be: only `import TollgateTesting`.
         .testTarget(

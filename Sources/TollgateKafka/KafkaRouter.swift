@@ -1,0 +1,337 @@
+import Foundation
+import Synchronization
+import Tollgate
+
+/// The Kafka sidecar's engine: consumes topics as a consumer-group member, runs every record through
+/// the pipeline, writes approved records to the approved topic and rejected ones to the quarantine
+/// topic (with the quarantine record's headers), and stores an input offset for commit only once its
+/// output write is confirmed, contiguously per partition. At-least-once: nothing is lost, and a
+/// crash replays at most the unconfirmed window.
+///
+/// ```swift
+/// let router = try KafkaRouter(pipeline: pipeline, configuration: .init(
+///     brokers: "localhost:9092", group: "tollgate-orders", topics: ["orders"],
+///     approvedTopic: "orders.approved", quarantineTopic: "orders.quarantine"))
+/// try await router.run()          // until router.stop()
+/// ```
+///
+/// All blocking librdkafka calls happen on the router's own threads (the consumer loop and the
+/// producer's poller), never on Swift's cooperative pool.
+public final class KafkaRouter: KafkaRebalanceListener, @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// `bootstrap.servers`.
+        public var brokers: String
+        /// The consumer group (`group.id`).
+        public var group: String
+        public var topics: [String]
+        public var approvedTopic: String
+        public var quarantineTopic: String
+        /// librdkafka properties for both clients (security, client.id, ...), then each client's own;
+        /// they override Tollgate's defaults.
+        public var properties: [String: String]
+        public var consumerProperties: [String: String]
+        public var producerProperties: [String: String]
+        /// Records consumed and not yet confirmed before the consumer pauses its partitions.
+        public var maxInFlight: Int
+        public var quarantine: QuarantineOptions
+        /// How long a revocation waits for the revoked partitions' in-flight writes.
+        public var revokeTimeout: Duration
+        /// How long `stop()` waits for in-flight writes before it gives up on them (uncommitted,
+        /// so they are consumed again by whoever comes next).
+        public var shutdownTimeout: Duration
+
+        public init(brokers: String, group: String, topics: [String], approvedTopic: String, quarantineTopic: String,
+                    properties: [String: String] = [:], consumerProperties: [String: String] = [:],
+                    producerProperties: [String: String] = [:], maxInFlight: Int = 10_000,
+                    quarantine: QuarantineOptions = QuarantineOptions(), revokeTimeout: Duration = .seconds(10),
+                    shutdownTimeout: Duration = .seconds(30))
+        {
+            self.brokers = brokers
+            self.group = group
+            self.topics = topics
+            self.approvedTopic = approvedTopic
+            self.quarantineTopic = quarantineTopic
+            self.properties = properties
+            self.consumerProperties = consumerProperties
+            self.producerProperties = producerProperties
+            self.maxInFlight = maxInFlight
+            self.quarantine = quarantine
+            self.revokeTimeout = revokeTimeout
+            self.shutdownTimeout = shutdownTimeout
+        }
+
+        /// Tollgate's consumer defaults: cooperative-sticky assignment, offsets stored by Tollgate
+        /// (only once confirmed) and committed by librdkafka every second, from the earliest offset
+        /// when the group has none.
+        var consumerSettings: [String: String] {
+            var p = ["bootstrap.servers": brokers, "group.id": group,
+                     "partition.assignment.strategy": "cooperative-sticky",
+                     "enable.auto.commit": "true", "auto.commit.interval.ms": "1000",
+                     "enable.auto.offset.store": "false", "auto.offset.reset": "earliest"]
+            p.merge(properties) { $1 }
+            p.merge(consumerProperties) { $1 }
+            return p
+        }
+
+        /// Tollgate's producer defaults: idempotent (no duplicates or reordering from retries),
+        /// acks from all in-sync replicas.
+        var producerSettings: [String: String] {
+            var p = ["bootstrap.servers": brokers, "enable.idempotence": "true", "acks": "all", "linger.ms": "5"]
+            p.merge(properties) { $1 }
+            p.merge(producerProperties) { $1 }
+            return p
+        }
+    }
+
+    /// Counters, for logs, metrics and tests.
+    public struct Statistics: Sendable {
+        public var consumed = 0
+        public var approved = 0
+        public var quarantined = 0
+        /// Output writes confirmed by the broker.
+        public var confirmed = 0
+        /// Output writes that failed for good; their partitions are stopped.
+        public var failed = 0
+        /// Partitions stopped by a failed write.
+        public var stoppedPartitions: [TopicPartition] = []
+        /// The most recent errors, newest last.
+        public var errors: [String] = []
+    }
+
+    public let pipeline: Pipeline
+    public let configuration: Configuration
+
+    private struct Pending {
+        var partition: TopicPartition
+        var offset: Int64
+    }
+
+    private struct State {
+        var tracker = OffsetTracker()
+        var pending: [UInt64: Pending] = [:]
+        var nextToken: UInt64 = 1
+        var statistics = Statistics()
+        var paused = false
+    }
+
+    private let state = Mutex(State())
+    private let running = RunFlagBox()
+    private var consumer: KafkaConsumerClient!
+    private var producer: KafkaProducerClient!
+    /// Signalled on every confirmation, for waits on in-flight writes.
+    private let progress = DispatchSemaphore(value: 0)
+
+    /// Connects both clients (the consumer joins the group when ``run()`` starts).
+    /// - Throws: ``KafkaError`` for a property librdkafka refuses.
+    public init(pipeline: Pipeline, configuration: Configuration) throws(KafkaError) {
+        self.pipeline = pipeline
+        self.configuration = configuration
+        producer = try KafkaProducerClient(properties: configuration.producerSettings) { [weak self] token, result in
+            self?.delivered(token, result)
+        }
+        consumer = try KafkaConsumerClient(properties: configuration.consumerSettings, listener: self)
+    }
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Asks ``run()`` to finish: stop fetching, wait for in-flight writes (up to the shutdown
+    /// timeout), commit what is confirmed, leave the group. Safe from any thread or signal handler
+    /// queue.
+    public func stop() { running.flag.set(false) }
+
+    /// Runs on a thread of its own until ``stop()``; see ``runBlocking()``.
+    public func run() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            let thread = Thread { [self] in
+                do {
+                    try runBlocking()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "tollgate-kafka-consumer"
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+
+    /// Consumes, decides and routes on the calling thread until ``stop()``.
+    /// - Throws: ``KafkaError`` when the subscription fails or a client hits a fatal error.
+    public func runBlocking() throws(KafkaError) {
+        running.flag.set(true)
+        try consumer.subscribe(configuration.topics)
+        let evaluator = pipeline.makeEvaluator()
+        var fatal: KafkaError?
+        while running.flag.isSet {
+            guard let event = consumer.poll(timeout: .milliseconds(100)) else {
+                storeCommittable()
+                applyBackpressure()
+                continue
+            }
+            switch event {
+            case .record(let record):
+                route(record, evaluator: evaluator)
+            case .endOfPartition:
+                break
+            case .error(let error):
+                note(error.description)
+                if error.isFatal { fatal = error; running.flag.set(false) }
+            }
+            if let error = producer.fatalError { fatal = error; running.flag.set(false) }
+            storeCommittable()
+            applyBackpressure()
+        }
+        shutDown()
+        if let fatal { throw fatal }
+    }
+
+    private func route(_ record: KafkaRecord, evaluator: Pipeline.Evaluator) {
+        let partition = TopicPartition(record.topic, record.partition)
+        let message = Message(key: record.key, value: record.value ?? [], headers: record.headers,
+                              origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, group: configuration.group),
+                              timestamp: record.timestamp)
+        let verdict = evaluator.evaluate(message)
+        let (topic, headers): (String, [MessageHeader])
+        if verdict.isApproved {
+            topic = configuration.approvedTopic
+            headers = QuarantineRecord.approvedHeaders(for: message, verdict: verdict)
+        } else {
+            topic = configuration.quarantineTopic
+            headers = QuarantineRecord.headers(for: message, verdict: verdict, quarantinedAt: Self.nowMilliseconds(),
+                                               options: configuration.quarantine)
+        }
+        let token = state.withLock { state -> UInt64 in
+            let token = state.nextToken
+            state.nextToken += 1
+            state.pending[token] = Pending(partition: partition, offset: record.offset)
+            state.tracker.begin(partition, offset: record.offset)
+            state.statistics.consumed += 1
+            if verdict.isApproved { state.statistics.approved += 1 } else { state.statistics.quarantined += 1 }
+            return token
+        }
+        do {
+            try producer.produce(topic: topic, key: record.key, value: record.value ?? [], headers: headers,
+                                 timestamp: record.timestamp, token: token)
+        } catch {
+            delivered(token, .failure(error))
+        }
+    }
+
+    /// A delivery report, on the producer's polling thread.
+    private func delivered(_ token: UInt64, _ result: Result<KafkaDelivery, KafkaError>) {
+        var stop: TopicPartition?
+        state.withLock { state in
+            guard let pending = state.pending.removeValue(forKey: token) else { return }
+            switch result {
+            case .success:
+                state.tracker.finish(pending.partition, offset: pending.offset)
+                state.statistics.confirmed += 1
+            case .failure(let error):
+                state.tracker.fail(pending.partition, offset: pending.offset)
+                state.statistics.failed += 1
+                if !state.statistics.stoppedPartitions.contains(pending.partition) {
+                    state.statistics.stoppedPartitions.append(pending.partition)
+                    stop = pending.partition
+                }
+                Self.append(&state.statistics, "the output of \(pending.partition)@\(pending.offset) could not be written: \(error); \(pending.partition) is stopped and will be consumed again from its last committed offset after a restart")
+            }
+        }
+        if let stop {
+            FileHandle.standardError.write(Data("tollgate: \(statistics.errors.last ?? "")\n".utf8))
+            consumer.pause([stop])
+        }
+        progress.signal()
+    }
+
+    private func storeCommittable() {
+        let offsets = state.withLock { $0.tracker.takeCommittable() }
+        guard !offsets.isEmpty else { return }
+        do {
+            try consumer.storeOffsets(offsets)
+        } catch {
+            // A partition revoked meanwhile: its new owner starts from the last commit.
+            note(error.description)
+        }
+    }
+
+    private func applyBackpressure() {
+        let (inFlight, paused) = state.withLock { ($0.tracker.inFlight, $0.paused) }
+        if !paused && inFlight >= configuration.maxInFlight {
+            state.withLock { $0.paused = true }
+            consumer.pause(consumer.assignment())
+        } else if paused && inFlight <= configuration.maxInFlight / 2 {
+            state.withLock { $0.paused = false }
+            let stopped = Set(statistics.stoppedPartitions)
+            consumer.resume(consumer.assignment().filter { !stopped.contains($0) })
+        }
+    }
+
+    /// Waits until `done` holds or `timeout` passes, waking on every confirmation.
+    private func wait(upTo timeout: Duration, until done: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !done() {
+            let left = deadline - ContinuousClock.now
+            if left <= .zero { return false }
+            _ = progress.wait(timeout: .now() + .milliseconds(Int(min(left.milliseconds, 100))))
+        }
+        return true
+    }
+
+    private func shutDown() {
+        let confirmed = wait(upTo: configuration.shutdownTimeout) { state.withLock { $0.tracker.inFlight == 0 } }
+        if !confirmed {
+            note("shutdown: \(state.withLock { $0.tracker.inFlight }) writes were not confirmed in time; their inputs stay uncommitted")
+        }
+        storeCommittable()
+        do { try consumer.commit() } catch { note(error.description) }
+        consumer.close()
+        producer.flush(timeout: .seconds(5))
+    }
+
+    // MARK: KafkaRebalanceListener
+
+    public func assigned(_ partitions: [TopicPartition]) {
+        let paused = state.withLock { $0.paused }
+        if paused { consumer.pause(partitions) }
+    }
+
+    public func revoking(_ partitions: [TopicPartition], lost: Bool) {
+        if !lost {
+            _ = wait(upTo: configuration.revokeTimeout) {
+                state.withLock { state in partitions.allSatisfy { state.tracker.inFlight($0) == 0 } }
+            }
+        }
+        var offsets: [TopicPartition: Int64] = [:]
+        state.withLock { state in
+            for partition in partitions {
+                if let offset = state.tracker.drop(partition), !lost { offsets[partition] = offset }
+                state.statistics.stoppedPartitions.removeAll { $0 == partition }
+            }
+            // Late confirmations for the revoked partitions find no pending entry and are ignored.
+            let revoked = Set(partitions)
+            state.pending = state.pending.filter { !revoked.contains($0.value.partition) }
+        }
+        if !offsets.isEmpty { try? consumer.storeOffsets(offsets) }
+    }
+
+    // MARK: Helpers
+
+    private func note(_ message: String) {
+        state.withLock { Self.append(&$0.statistics, message) }
+    }
+
+    private static func append(_ statistics: inout Statistics, _ message: String) {
+        statistics.errors.append(message)
+        if statistics.errors.count > 100 { statistics.errors.removeFirst(statistics.errors.count - 100) }
+    }
+
+    static func nowMilliseconds() -> UInt64 {
+        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+    }
+}
+
+/// The running flag, shared with signal handlers.
+final class RunFlagBox: Sendable {
+    let flag = RunFlag(false)
+}

@@ -1,0 +1,147 @@
+import CRdKafka
+import Foundation
+import Synchronization
+import Tollgate
+
+/// Where a produced record was written.
+public struct KafkaDelivery: Sendable, Hashable {
+    public var partition: Int32
+    public var offset: Int64
+}
+
+/// A librdkafka producer. `produce` only enqueues; the outcome of every record arrives later through
+/// `onDelivery`, with the token given to `produce`, from the producer's own polling thread (never
+/// Swift's cooperative pool). Every librdkafka producer property can be set (`enable.idempotence`,
+/// `acks`, `linger.ms`, `transactional.id`, ...).
+public final class KafkaProducerClient: @unchecked Sendable {
+    /// The `rd_kafka_t`; valid until the client is gone.
+    let handle: OpaquePointer
+    private let dispatch: DeliveryDispatch
+    private let polling = RunFlag(true)
+    private let pollerDone = DispatchSemaphore(value: 0)
+
+    /// Receives delivery reports; referenced by librdkafka's configuration opaque.
+    final class DeliveryDispatch: @unchecked Sendable {
+        let onDelivery: @Sendable (UInt64, Result<KafkaDelivery, KafkaError>) -> Void
+        init(_ onDelivery: @escaping @Sendable (UInt64, Result<KafkaDelivery, KafkaError>) -> Void) { self.onDelivery = onDelivery }
+    }
+
+    /// - Parameters:
+    ///   - properties: librdkafka properties, at least `bootstrap.servers`.
+    ///   - onDelivery: called once per produced record with its token: where it landed, or the error
+    ///     that made librdkafka give up on it (after its own retries).
+    public init(properties: [String: String], onDelivery: @escaping @Sendable (UInt64, Result<KafkaDelivery, KafkaError>) -> Void) throws(KafkaError) {
+        let conf = try KafkaProperties.makeConf(properties)
+        let dispatch = DeliveryDispatch(onDelivery)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(dispatch).toOpaque())
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+            guard let message, let opaque else { return }
+            let dispatch = Unmanaged<DeliveryDispatch>.fromOpaque(opaque).takeUnretainedValue()
+            let token = UInt64(UInt(bitPattern: message.pointee._private))
+            if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                dispatch.onDelivery(token, .success(KafkaDelivery(partition: message.pointee.partition, offset: message.pointee.offset)))
+            } else {
+                dispatch.onDelivery(token, .failure(KafkaError(message.pointee.err, "delivery failed")))
+            }
+        }
+        self.handle = try KafkaProperties.makeClient(RD_KAFKA_PRODUCER, conf)
+        self.dispatch = dispatch
+        let handle = RDHandle(pointer: self.handle)
+        let polling = self.polling
+        let done = self.pollerDone
+        let poller = Thread {
+            while polling.isSet { rd_kafka_poll(handle.pointer, 100) }
+            done.signal()
+        }
+        poller.name = "tollgate-kafka-producer"
+        poller.start()
+    }
+
+    deinit {
+        polling.set(false)
+        pollerDone.wait()
+        rd_kafka_destroy(handle)
+    }
+
+    /// Enqueues a record. Waits (on the calling thread) while librdkafka's local queue is full.
+    /// - Parameters:
+    ///   - token: handed back to `onDelivery`; must not be 0.
+    /// - Throws: ``KafkaError`` when librdkafka refuses the record outright (unknown topic with
+    ///   auto-creation off, record too large, a fatal producer error).
+    public func produce(topic: String, key: [UInt8]?, value: [UInt8], headers: [MessageHeader],
+                        partition: Int32? = nil, timestamp: Int64? = nil, token: UInt64) throws(KafkaError)
+    {
+        precondition(token != 0, "delivery tokens start at 1")
+        while true {
+            let error = topic.withCString { topicName in
+                value.withUnsafeBytes { valueBytes in
+                    withOptionalBytes(key) { keyBytes in
+                        let hdrs = rd_kafka_headers_new(headers.count)!
+                        for header in headers {
+                            if let bytes = header.value {
+                                _ = bytes.withUnsafeBytes { rd_kafka_header_add(hdrs, header.name, -1, $0.baseAddress, $0.count) }
+                            } else {
+                                _ = rd_kafka_header_add(hdrs, header.name, -1, nil, 0)
+                            }
+                        }
+                        var vus: [rd_kafka_vu_t] = []
+                        vus.reserveCapacity(8)
+                        var v = rd_kafka_vu_t()
+                        v.vtype = RD_KAFKA_VTYPE_TOPIC; v.u.cstr = topicName; vus.append(v)
+                        v = rd_kafka_vu_t()
+                        v.vtype = RD_KAFKA_VTYPE_VALUE
+                        v.u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBytes.baseAddress); v.u.mem.size = valueBytes.count
+                        vus.append(v)
+                        if let keyBytes {
+                            v = rd_kafka_vu_t()
+                            v.vtype = RD_KAFKA_VTYPE_KEY
+                            v.u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBytes.baseAddress); v.u.mem.size = keyBytes.count
+                            vus.append(v)
+                        }
+                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_MSGFLAGS; v.u.i = RD_KAFKA_MSG_F_COPY; vus.append(v)
+                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_OPAQUE; v.u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(token)); vus.append(v)
+                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_HEADERS; v.u.headers = hdrs; vus.append(v)
+                        if let partition { v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_PARTITION; v.u.i32 = partition; vus.append(v) }
+                        if let timestamp { v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_TIMESTAMP; v.u.i64 = timestamp; vus.append(v) }
+                        let error = vus.withUnsafeBufferPointer { rd_kafka_produceva(handle, $0.baseAddress, $0.count) }
+                        // On success librdkafka owns the headers; on failure they are still ours.
+                        if error != nil { rd_kafka_headers_destroy(hdrs) }
+                        return error
+                    }
+                }
+            }
+            guard let error else { return }
+            let code = rd_kafka_error_code(error)
+            if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                rd_kafka_error_destroy(error)
+                // The polling thread serves delivery reports, which make room.
+                Thread.sleep(forTimeInterval: 0.001)
+                continue
+            }
+            throw KafkaError(consuming: error, "cannot produce to \(topic)")
+        }
+    }
+
+    /// Waits until every enqueued record is delivered or failed, up to `timeout`.
+    /// - Returns: whether everything was flushed in time.
+    @discardableResult
+    public func flush(timeout: Duration) -> Bool {
+        rd_kafka_flush(handle, Int32(clamping: timeout.milliseconds)) == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    /// Records enqueued and not yet reported.
+    public var queued: Int { Int(rd_kafka_outq_len(handle)) }
+
+    /// The producer's fatal error, if it has one (an idempotent producer that lost its guarantees).
+    public var fatalError: KafkaError? {
+        var errstr = [CChar](repeating: 0, count: 512)
+        let err = rd_kafka_fatal_error(handle, &errstr, errstr.count)
+        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        return KafkaError(code: err.rawValue, name: String(cString: rd_kafka_err2name(err)), message: String(errorBuffer: errstr), isFatal: true)
+    }
+}
+
+private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBytes { body($0) }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Synchronization
+import Testing
+import Tollgate
+import TollgateKafka
+
+/// Helpers for tests against librdkafka's mock cluster: produce input, read output back, wait.
+enum KafkaTestSupport {
+    struct Input: Sendable {
+        var key: [UInt8]?
+        var value: [UInt8]
+        var headers: [MessageHeader] = []
+        var partition: Int32
+    }
+
+    /// Produces `inputs` and waits until every one is confirmed. Returns where each landed.
+    static func produce(_ inputs: [Input], topic: String, brokers: String) throws -> [KafkaDelivery] {
+        let results = Mutex([UInt64: KafkaDelivery]())
+        let failures = Mutex([String]())
+        let done = DispatchSemaphore(value: 0)
+        let producer = try KafkaProducerClient(properties: ["bootstrap.servers": brokers, "enable.idempotence": "true", "linger.ms": "5"]) { token, result in
+            switch result {
+            case .success(let delivery): results.withLock { $0[token] = delivery }
+            case .failure(let error): failures.withLock { $0.append(error.description) }
+            }
+            done.signal()
+        }
+        for (index, input) in inputs.enumerated() {
+            try producer.produce(topic: topic, key: input.key, value: input.value, headers: input.headers,
+                                 partition: input.partition, token: UInt64(index + 1))
+        }
+        for _ in inputs {
+            guard done.wait(timeout: .now() + 30) == .success else { throw KafkaError(message: "produce timed out") }
+        }
+        let failed = failures.withLock { $0 }
+        guard failed.isEmpty else { throw KafkaError(message: "produce failed: \(failed.prefix(3))") }
+        return results.withLock { map in (1...inputs.count).map { map[UInt64($0)]! } }
+    }
+
+    /// Every record of `topic` (all `partitions`), read from the start up to the high watermarks.
+    static func readAll(topic: String, partitions: Int32, brokers: String, timeout: Duration = .seconds(30)) throws -> [KafkaRecord] {
+        let consumer = try KafkaConsumerClient(properties: ["bootstrap.servers": brokers, "group.id": "reader-\(UUID().uuidString)",
+                                                            "enable.auto.commit": "false", "isolation.level": "read_committed"], listener: nil)
+        var ends: [TopicPartition: Int64] = [:]
+        for p in 0..<partitions {
+            let tp = TopicPartition(topic, p)
+            ends[tp] = try consumer.watermarks(tp, timeout: .seconds(10)).high
+        }
+        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, Int64(0)) }))
+        var positions: [TopicPartition: Int64] = [:]
+        var records: [KafkaRecord] = []
+        let deadline = ContinuousClock.now + timeout
+        func finished() -> Bool { ends.allSatisfy { ($0.value == 0) || (positions[$0.key] ?? -1) >= $0.value - 1 } }
+        while !finished() {
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(message: "reading \(topic) timed out: \(positions) of \(ends)")
+            }
+            guard let event = consumer.poll(timeout: .milliseconds(100)) else { continue }
+            if case .record(let record) = event {
+                records.append(record)
+                positions[TopicPartition(record.topic, record.partition)] = record.offset
+            }
+        }
+        consumer.close()
+        return records
+    }
+
+    /// Waits until `condition` holds, polling every 20 ms.
+    static func wait(upTo timeout: Duration, _ what: String, until condition: () -> Bool) throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw KafkaError(message: "timed out waiting for \(what)") }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    /// A schema directory with one subject, `events`, version 1: `{"id": string, "n": integer >= 0}`.
+    static func eventsPipeline() throws -> Pipeline {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-kafka-\(UUID().uuidString)")
+        let subject = directory.appendingPathComponent("events")
+        try FileManager.default.createDirectory(at: subject, withIntermediateDirectories: true)
+        try Data(#"{"type": "object", "required": ["id", "n"], "properties": {"id": {"type": "string"}, "n": {"type": "integer", "minimum": 0}}}"#.utf8)
+            .write(to: subject.appendingPathComponent("1.json"))
+        let registry = try SchemaRegistry.load(directory: directory.path)
+        try? FileManager.default.removeItem(at: directory)
+        return try Pipeline(registry: registry, bindings: [Binding(source: "*", subject: "events")])
+    }
+
+    /// What kind of message input `index` is, cycling through every outcome.
+    enum Kind: CaseIterable { case valid, invalid, malformed, unknownVersion }
+
+    static func input(_ index: Int, partitions: Int32) -> (Input, Kind) {
+        // Every partition gets every kind: valid, invalid, malformed, unknown version, valid, ...
+        let kind = Kind.allCases[(index / Int(partitions) + index) % Kind.allCases.count]
+        let id = "m-\(index)"
+        var headers = [MessageHeader(name: "trace-id", string: String(index, radix: 16))]
+        let value: String
+        switch kind {
+        case .valid: value = #"{"id":"\#(id)","n":\#(index)}"#
+        case .invalid: value = #"{"id":"\#(id)","n":-\#(index)}"#
+        case .malformed: value = #"{"id":"\#(id)","n":"#
+        case .unknownVersion:
+            value = #"{"id":"\#(id)","n":\#(index)}"#
+            headers.append(MessageHeader(name: "tollgate-schema", string: "events/9"))
+        }
+        return (Input(key: Array(id.utf8), value: Array(value.utf8), headers: headers, partition: Int32(index % Int(partitions))), kind)
+    }
+}
