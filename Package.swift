@@ -48,6 +48,7 @@ let package = Package(
             name: "tollgate",
             dependencies: [
                 "Tollgate",
+                "TollgateKafka",
                 "TollgateSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

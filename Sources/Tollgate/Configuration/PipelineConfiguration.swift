@@ -60,9 +60,17 @@ public struct PipelineConfiguration: Sendable {
     public static func parse(yaml text: String, file: String) throws(TollgateError) -> PipelineConfiguration {
         var reader = YAMLReader(file: file, text: text)
         reader.code = .invalidConfiguration
+        return try parse(reader.root(), reader: reader, otherKeys: [])
+    }
+
+    /// The pipeline keys of a configuration's root mapping; `otherKeys` belong to a caller (the
+    /// sidecar's settings) and are skipped here.
+    static func parse(_ root: Node.Mapping, reader: YAMLReader, otherKeys: Set<String>) throws(TollgateError) -> PipelineConfiguration {
         var configuration = PipelineConfiguration()
+        let file = reader.file
         let base = (file as NSString).deletingLastPathComponent
-        for (key, value, _) in try reader.members(of: try reader.root(), path: "", allowed: ["schemas", "limits", "bindings", "rules"]) {
+        for (key, value, _) in try reader.members(of: root, path: "", allowed: Set(["schemas", "limits", "bindings", "rules"]).union(otherKeys)) {
+            if otherKeys.contains(key) { continue }
             switch key {
             case "schemas":
                 for (k, v, line) in try reader.members(of: try reader.mapping(value, key: key), path: key,

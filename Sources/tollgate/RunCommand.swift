@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Tollgate
+import TollgateKafka
+
+/// `tollgate run`: the sidecar.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Consume, validate and route: the sidecar.",
+        discussion: """
+            Joins a Kafka consumer group on the source topics, runs every message through the \
+            pipeline (limits, parse, schema selection, validation, rules) and writes approved \
+            messages to the approved topic and rejected ones to the quarantine topic, with the \
+            reason in tollgate.* headers. An input offset is committed only once its output write \
+            is confirmed, contiguously per partition: at-least-once, nothing lost.
+
+            The configuration file holds the source, the routes and the pipeline; see README.md \
+            ("Running the sidecar") for every key and its default. 'brokers: mock' runs against \
+            a mock cluster inside the process.
+
+            SIGTERM or SIGINT stops it gracefully: fetching stops, in-flight writes are awaited \
+            (shutdownTimeout), confirmed offsets are committed, the group is left, exit 0. A \
+            write that fails for good stops its partition (never skipped) and is reported; the \
+            exit status is then 1.
+
+            Examples:
+              tollgate run --config tollgate.yaml
+              tollgate run --config deploy/tollgate-mock.yaml
+            """
+    )
+
+    @Option(help: ArgumentHelp("The configuration file.", valueName: "file"))
+    var config: String
+
+    @Option(help: ArgumentHelp("Print counters every n seconds (0: only at the end).", valueName: "n"))
+    var statusInterval: Int = 10
+
+    func run() throws {
+        let settings: SidecarConfiguration
+        let pipeline: Pipeline
+        do {
+            settings = try SidecarConfiguration.load(file: config)
+            pipeline = try settings.pipeline.makePipeline()
+        } catch {
+            throw CommandFailure(message: "\(error)")
+        }
+        guard settings.guarantee == .atLeastOnce else {
+            throw CommandFailure(message: "\(config): guarantee exactly-once is not available yet; use at-least-once")
+        }
+        guard case .kafka(let kafka) = settings.source else { throw CommandFailure(message: "\(config): no Kafka source") }
+
+        var mock: KafkaMockCluster?
+        var brokers = kafka.brokers
+        if kafka.usesMockCluster {
+            do {
+                let cluster = try KafkaMockCluster(brokers: 1)
+                brokers = cluster.bootstrapServers
+                mock = cluster
+            } catch {
+                throw CommandFailure(message: "cannot start the mock cluster: \(error)")
+            }
+            StandardError.write("tollgate: mock cluster at \(brokers) (produce to it with: kcat -b \(brokers) -t \(kafka.topics[0]) -P)")
+        }
+
+        let router: KafkaRouter
+        do {
+            router = try KafkaRouter(pipeline: pipeline, configuration: .init(
+                brokers: brokers, group: kafka.group, topics: kafka.topics,
+                approvedTopic: settings.approvedRoute, quarantineTopic: settings.quarantineRoute,
+                properties: kafka.properties, consumerProperties: kafka.consumerProperties,
+                producerProperties: kafka.producerProperties, maxInFlight: settings.maxInFlight,
+                quarantine: settings.quarantine, shutdownTimeout: settings.shutdownTimeout))
+        } catch {
+            throw CommandFailure(message: "\(config): \(error)")
+        }
+        StandardError.write("tollgate: consuming \(kafka.topics.joined(separator: ", ")) as group \(kafka.group); approved -> \(settings.approvedRoute), quarantine -> \(settings.quarantineRoute)")
+
+        let signals = SignalWatcher { signalNumber in
+            StandardError.write("tollgate: \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
+            router.stop()
+        }
+        let reporter = statusInterval > 0 ? StatusReporter(router: router, every: statusInterval) : nil
+        var failure: Error?
+        do {
+            try router.runBlocking()
+        } catch {
+            failure = error
+        }
+        reporter?.cancel()
+        withExtendedLifetime((signals, mock)) {}
+        let s = router.statistics
+        StandardError.write("tollgate: stopped: \(Self.summary(s))")
+        if let failure { throw CommandFailure(message: "\(failure)", exitStatus: 1) }
+        if !s.stoppedPartitions.isEmpty {
+            throw CommandFailure(message: "writes failed for \(s.stoppedPartitions.map(\.description).joined(separator: ", ")); their offsets were not committed past the failure", exitStatus: 1)
+        }
+    }
+
+    static func summary(_ s: KafkaRouter.Statistics) -> String {
+        "consumed \(s.consumed), approved \(s.approved), quarantined \(s.quarantined), confirmed \(s.confirmed), failed \(s.failed)"
+    }
+}
+
+/// Prints the router's counters every few seconds on standard error.
+final class StatusReporter: @unchecked Sendable {
+    private let timer: DispatchSourceTimer
+
+    init(router: KafkaRouter, every seconds: Int) {
+        timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
+        timer.setEventHandler { StandardError.write("tollgate: \(RunCommand.summary(router.statistics))") }
+        timer.resume()
+    }
+
+    func cancel() { timer.cancel() }
+}
