@@ -284,9 +284,31 @@ public final class KafkaRouter: KafkaRebalanceListener, @unchecked Sendable {
             note("shutdown: \(state.withLock { $0.tracker.inFlight }) writes were not confirmed in time; their inputs stay uncommitted")
         }
         storeCommittable()
-        do { try consumer.commit() } catch { note(error.description) }
+        commitBeforeLeaving()
         consumer.close()
         producer.flush(timeout: .seconds(5))
+    }
+
+    /// Commits the stored offsets. A commit refused because the group is rebalancing (another
+    /// member joining or leaving at the same moment) is retried while the consumer takes part in the
+    /// rebalance; records it returns meanwhile are dropped, uncommitted.
+    private func commitBeforeLeaving() {
+        let deadline = ContinuousClock.now + max(configuration.shutdownTimeout, .seconds(5))
+        while true {
+            do {
+                try consumer.commit()
+                return
+            } catch {
+                // REBALANCE_IN_PROGRESS (27), ILLEGAL_GENERATION (22), _WAIT_COORD, _TRANSPORT: worth another try.
+                let retriable = [27, 22, -180, -195].contains(error.code) || error.isRetriable
+                guard retriable, ContinuousClock.now < deadline else {
+                    note("shutdown: \(error); those inputs are consumed again by whoever comes next")
+                    return
+                }
+                _ = consumer.poll(timeout: .milliseconds(200))
+                storeCommittable()
+            }
+        }
     }
 
     // MARK: KafkaRebalanceListener

@@ -21,7 +21,7 @@ struct KafkaRouterTests {
             brokers: cluster.bootstrapServers, group: "tollgate", topics: ["events"],
             approvedTopic: "events.approved", quarantineTopic: "events.quarantine", maxInFlight: 500))
         let running = Task { try await router.run() }
-        try KafkaTestSupport.wait(upTo: .seconds(60), "every record confirmed") { router.statistics.confirmed == count }
+        try await KafkaTestSupport.wait(upTo: .seconds(60), "every record confirmed") { router.statistics.confirmed == count }
         router.stop()
         try await running.value
         let stats = router.statistics

@@ -42,15 +42,19 @@ enum KafkaTestSupport {
         let consumer = try KafkaConsumerClient(properties: ["bootstrap.servers": brokers, "group.id": "reader-\(UUID().uuidString)",
                                                             "enable.auto.commit": "false", "isolation.level": "read_committed"], listener: nil)
         var ends: [TopicPartition: Int64] = [:]
+        var starts: [TopicPartition: Int64] = [:]
         for p in 0..<partitions {
             let tp = TopicPartition(topic, p)
-            ends[tp] = try consumer.watermarks(tp, timeout: .seconds(10)).high
+            let marks = try consumer.watermarks(tp, timeout: .seconds(10))
+            // The mock keeps about 5 MiB per partition and drops older data: a low watermark above
+            // 0 means records are gone, which the caller's checks then see as missing.
+            (starts[tp], ends[tp]) = (marks.low, marks.high)
         }
-        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, Int64(0)) }))
+        try consumer.assign(starts)
         var positions: [TopicPartition: Int64] = [:]
         var records: [KafkaRecord] = []
         let deadline = ContinuousClock.now + timeout
-        func finished() -> Bool { ends.allSatisfy { ($0.value == 0) || (positions[$0.key] ?? -1) >= $0.value - 1 } }
+        func finished() -> Bool { ends.allSatisfy { $0.value <= starts[$0.key]! || (positions[$0.key] ?? -1) >= $0.value - 1 } }
         while !finished() {
             guard ContinuousClock.now < deadline else {
                 throw KafkaError(message: "reading \(topic) timed out: \(positions) of \(ends)")
@@ -65,12 +69,12 @@ enum KafkaTestSupport {
         return records
     }
 
-    /// Waits until `condition` holds, polling every 20 ms.
-    static func wait(upTo timeout: Duration, _ what: String, until condition: () -> Bool) throws {
+    /// Waits until `condition` holds, checking every 20 ms, without blocking a thread.
+    static func wait(upTo timeout: Duration, _ what: String, until condition: () throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
-        while !condition() {
+        while try !condition() {
             guard ContinuousClock.now < deadline else { throw KafkaError(message: "timed out waiting for \(what)") }
-            Thread.sleep(forTimeInterval: 0.02)
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 
