@@ -158,6 +158,67 @@ struct KafkaRunCommandTests {
         #expect(quarantined.count == 4)
     }
 
+    @Test("tollgate run killed with SIGKILL mid-stream and restarted: nothing lost, duplicates counted")
+    func sigkill() throws {
+        let sandbox = try TollgateSandbox()
+        let tollgate = try TollgateBinary.url()
+        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1", "--topic", "events:12", "--topic", "events.approved:6",
+                                        "--topic", "events.quarantine:12"], in: sandbox.directory, name: "mock")
+        try Self.waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
+        let brokers = mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+
+        // 150,000 keyed events, one in five invalid, produced by kcat (key|value): enough that the
+        // run is still at work a second after it starts.
+        let count = 150_000
+        var input = ""
+        for i in 0..<count { input += "k-\(i)|{\"id\":\"k-\(i)\",\"n\":\(i % 5 == 0 ? -1 : i)}\n" }
+        _ = try Self.runKcat(["-P", "-b", brokers, "-t", "events", "-K", "|"], input: input)
+        try sandbox.write("schemas/events/1.json", #"{"type": "object", "required": ["id", "n"], "properties": {"id": {"type": "string"}, "n": {"type": "integer", "minimum": 0}}}"#)
+        try sandbox.write("tollgate.yaml", """
+            source:
+              kafka:
+                brokers: \(brokers)
+                topics: [events]
+                group: tollgate-events
+            routes:
+              approved: events.approved
+              quarantine: events.quarantine
+            maxInFlight: 2000
+            bindings:
+              - source: events
+                subject: events
+            """)
+
+        func keys() throws -> [String] {
+            try ["events.approved", "events.quarantine"].flatMap { topic in
+                try Self.runKcat(["-C", "-b", brokers, "-t", topic, "-e", "-q", "-f", "%k\\n"]).split(separator: "\n").map(String.init)
+            }
+        }
+        let first = try Child(tollgate, ["run", "--config", "tollgate.yaml", "--status-interval", "1"], in: sandbox.directory, name: "run1")
+        // Killed as soon as its first status line shows it consuming.
+        try Self.waitFor("the first run consuming", seconds: 60) {
+            first.errors.split(separator: "\n").contains { $0.hasPrefix("tollgate: consumed ") && !$0.hasPrefix("tollgate: consumed 0,") }
+        }
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+        #expect(first.process.terminationReason == .uncaughtSignal)
+        let atKill = try Set(keys())
+        #expect(atKill.count < count, "the run was killed mid-stream (\(atKill.count) of \(count) written)")
+
+        let second = try Child(tollgate, ["run", "--config", "tollgate.yaml", "--status-interval", "0"], in: sandbox.directory, name: "run2")
+        var written: [String] = []
+        try Self.waitFor("every input in an output", seconds: 120) {
+            written = try keys()
+            return Set(written).count == count
+        }
+        second.process.terminate()
+        second.process.waitUntilExit()
+        #expect(second.process.terminationStatus == 0, "\(second.errors)")
+        let duplicates = written.count - Set(written).count
+        print("[kafka fault test] SIGKILL mid-stream and restart: \(count) inputs -> \(written.count) outputs, 0 missing, \(duplicates) duplicates (\(atKill.count) written before the kill)")
+        #expect(Set(written) == Set((0..<count).map { "k-\($0)" }))
+    }
+
     @Test("run: configuration mistakes exit 2 naming the file and key")
     func configurationErrors() throws {
         let sandbox = try TollgateSandbox()
