@@ -17,7 +17,7 @@ struct TollgateCommand: AsyncParsableCommand {
             error, unreadable input, or a schema that does not compile.
             """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, SchemasCommand.self, ReplayCommand.self, RunCommand.self, KafkaMockCommand.self]
+        subcommands: [ValidateCommand.self, SchemasCommand.self, ReplayCommand.self, RunCommand.self, CaptureCommand.self, KafkaMockCommand.self]
     )
 
     /// Runs the chosen subcommand, mapping failures onto Tollgate's exit statuses: ArgumentParser's

@@ -219,6 +219,53 @@ struct KafkaRunCommandTests {
         #expect(Set(written) == Set((0..<count).map { "k-\($0)" }))
     }
 
+    @Test("capture kafka: a topic written by kcat, raw bytes included, captured whole, by count, by partition and offset; replay reads it")
+    func capture() throws {
+        let sandbox = try TollgateSandbox()
+        let tollgate = try TollgateBinary.url()
+        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1", "--topic", "orders:3"], in: sandbox.directory, name: "mock")
+        try Self.waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
+        let brokers = mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+        // 30 keyed messages over 3 partitions (kcat's partitioner), one payload with raw non-UTF-8 bytes.
+        var input = ""
+        for i in 0..<30 { input += "o-\(i)|" + (i == 7 ? "{\"id\":\"\u{00FF}\u{00FE}\"}" : "{\"id\":\"o-\(i)\",\"n\":\(i)}") + "\n" }
+        var bytes = Array(input.utf8)
+        // Turn the UTF-8 of U+00FF U+00FE into two lone bytes 0xFF 0xFE: not UTF-8 any more.
+        if let at = bytes.firstIndex(of: 0xC3), bytes[at + 1] == 0xBF { bytes.replaceSubrange(at..<(at + 4), with: [0xFF, 0xFE]) }
+        try sandbox.write("input.txt", bytes: bytes)
+        let process = Process()
+        process.executableURL = try Self.kcat()
+        // From standard input, one message per line (a file argument would be one message).
+        process.arguments = ["-P", "-b", brokers, "-t", "orders", "-K", "|"]
+        process.standardInput = FileHandle(forReadingAtPath: sandbox.directory.appendingPathComponent("input.txt").path)
+        try process.run()
+        process.waitUntilExit()
+
+        let whole = try sandbox.run(["capture", "kafka", "--brokers", brokers, "--topic", "orders", "--out", "all.jsonl"])
+        #expect(whole.status == 0 && whole.stderr.contains("captured 30 messages from orders to all.jsonl"), "\(whole)")
+        let lines = try String(contentsOf: sandbox.directory.appendingPathComponent("all.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 30)
+        let records = try lines.map { try JSONValue(parsing: Array($0.utf8)) }
+        #expect(records.filter { $0["payload_b64"] != nil }.count == 1, "the non-UTF-8 payload is base64")
+        #expect(Set(records.compactMap { $0["key"]?.stringValue }).count == 30)
+
+        try sandbox.write("schemas/orders/1.json", #"{"type": "object", "required": ["id", "n"]}"#)
+        let replay = try sandbox.run(["replay", "all.jsonl", "--schemas", "schemas", "--subject", "orders", "--expect", "any"])
+        #expect(replay.status == 0 && replay.stdout.contains("30 messages: 29 approved, 1 quarantined (malformed-json 1)"), "\(replay)")
+
+        let counted = try sandbox.run(["capture", "kafka", "--brokers", brokers, "--topic", "orders", "--count", "5"])
+        #expect(counted.status == 0 && counted.lines.count == 5, "\(counted)")
+        let partition = try sandbox.run(["capture", "kafka", "--brokers", brokers, "--topic", "orders", "--partition", "1", "--from", "2"])
+        let fromOffset = try partition.jsonLines()
+        #expect(partition.status == 0 && !fromOffset.isEmpty, "\(partition)")
+        #expect(fromOffset.allSatisfy { $0["partition"] == 1 } && fromOffset.first?["offset"] == 2)
+
+        let noSuchPartition = try sandbox.run(["capture", "kafka", "--brokers", brokers, "--topic", "orders", "--partition", "9"])
+        #expect(noSuchPartition.status == 2 && noSuchPartition.stderr.contains("no partition 9"), "\(noSuchPartition)")
+        let badFrom = try sandbox.run(["capture", "kafka", "--brokers", brokers, "--topic", "orders", "--from", "yesterday"])
+        #expect(badFrom.status == 2 && badFrom.stderr.contains("RFC 3339"), "\(badFrom)")
+    }
+
     @Test("run: configuration mistakes exit 2 naming the file and key")
     func configurationErrors() throws {
         let sandbox = try TollgateSandbox()

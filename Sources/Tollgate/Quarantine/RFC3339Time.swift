@@ -1,10 +1,10 @@
 /// RFC 3339 UTC timestamps with milliseconds (`2026-11-26T10:15:30.123Z`), from and to milliseconds
 /// since the Unix epoch, without Foundation's date formatters (locale- and time-zone-free, and fast).
-enum RFC3339Time {
+public enum RFC3339Time {
     private static let millisecondsPerDay: UInt64 = 86_400_000
 
     /// Formats `milliseconds` since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-    static func format(milliseconds: UInt64) -> String {
+    public static func format(milliseconds: UInt64) -> String {
         let days = Int64(milliseconds / millisecondsPerDay)
         var rest = milliseconds % millisecondsPerDay
         let millis = rest % 1000
@@ -25,7 +25,7 @@ enum RFC3339Time {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` (`t` and `z` accepted too) into
     /// milliseconds since the Unix epoch; digits of the fraction after the third are ignored.
     /// `nil` for anything else, or for a time before 1970.
-    static func parse(_ text: String) -> UInt64? {
+    public static func parse(_ text: String) -> UInt64? {
         let b = Array(text.utf8)
         var i = 0
         func digits(_ count: Int) -> Int64? {

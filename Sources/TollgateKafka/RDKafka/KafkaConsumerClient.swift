@@ -213,6 +213,36 @@ public final class KafkaConsumerClient: @unchecked Sendable {
         return (low, high)
     }
 
+    /// The number of partitions of `topic`, from the cluster's metadata.
+    /// - Throws: ``KafkaError`` when the topic does not exist or the cluster does not answer.
+    public func partitionCount(of topic: String, timeout: Duration) throws(KafkaError) -> Int {
+        guard let rkt = rd_kafka_topic_new(handle, topic, nil) else { throw KafkaError(message: "cannot look up topic \(topic)") }
+        defer { rd_kafka_topic_destroy(rkt) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 0, rkt, &metadata, Int32(timeout.milliseconds))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw KafkaError(err, "cannot read the metadata of \(topic)") }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard metadata.pointee.topic_cnt == 1 else { throw KafkaError(message: "no metadata for topic \(topic)") }
+        let entry = metadata.pointee.topics[0]
+        if entry.err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(entry.err, "topic \(topic)") }
+        return Int(entry.partition_cnt)
+    }
+
+    /// For each partition, the earliest offset whose timestamp is at or after `timestamp`
+    /// (milliseconds since the epoch); the end offset when there is none.
+    public func offsets(for partitions: [TopicPartition], atOrAfter timestamp: Int64, timeout: Duration) throws(KafkaError) -> [TopicPartition: Int64] {
+        let list = PartitionList.make(partitions.map { ($0, timestamp) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_offsets_for_times(handle, list, Int32(timeout.milliseconds))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "cannot look up offsets by time") }
+        var result: [TopicPartition: Int64] = [:]
+        for element in PartitionList.read(list) {
+            if element.error != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(element.error, "offsets by time for \(element.partition)") }
+            result[element.partition] = element.offset
+        }
+        return result
+    }
+
     /// Reads specific partitions from given offsets, outside any group's assignment (`group.id` is
     /// still required by librdkafka but nothing is committed unless asked).
     public func assign(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {

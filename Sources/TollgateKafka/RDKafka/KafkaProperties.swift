@@ -89,3 +89,11 @@ final class RunFlag: Sendable {
     var isSet: Bool { value.load(ordering: .acquiring) }
     func set(_ newValue: Bool) { value.store(newValue, ordering: .releasing) }
 }
+
+/// librdkafka's logical offsets.
+public enum KafkaOffset {
+    /// The first offset still in the partition.
+    public static let beginning: Int64 = -2
+    /// The offset after the last one: only new messages.
+    public static let end: Int64 = -1
+}
