@@ -17,7 +17,7 @@ import Tollgate
 ///
 /// All blocking librdkafka calls happen on the router's own threads (the consumer loop and the
 /// producer's poller), never on Swift's cooperative pool.
-public final class KafkaRouter: KafkaRebalanceListener, @unchecked Sendable {
+public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked Sendable {
     public struct Configuration: Sendable {
         /// `bootstrap.servers`.
         public var brokers: String
@@ -188,19 +188,9 @@ public final class KafkaRouter: KafkaRebalanceListener, @unchecked Sendable {
 
     private func route(_ record: KafkaRecord, evaluator: Pipeline.Evaluator) {
         let partition = TopicPartition(record.topic, record.partition)
-        let message = Message(key: record.key, value: record.value ?? [], headers: record.headers,
-                              origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, group: configuration.group),
-                              timestamp: record.timestamp)
+        let message = Self.message(for: record, group: configuration.group)
         let verdict = evaluator.evaluate(message)
-        let (topic, headers): (String, [MessageHeader])
-        if verdict.isApproved {
-            topic = configuration.approvedTopic
-            headers = QuarantineRecord.approvedHeaders(for: message, verdict: verdict)
-        } else {
-            topic = configuration.quarantineTopic
-            headers = QuarantineRecord.headers(for: message, verdict: verdict, quarantinedAt: Self.nowMilliseconds(),
-                                               options: configuration.quarantine)
-        }
+        let (topic, headers) = Self.output(for: message, verdict: verdict, configuration: configuration)
         let token = state.withLock { state -> UInt64 in
             let token = state.nextToken
             state.nextToken += 1
@@ -348,9 +338,35 @@ public final class KafkaRouter: KafkaRebalanceListener, @unchecked Sendable {
         if statistics.errors.count > 100 { statistics.errors.removeFirst(statistics.errors.count - 100) }
     }
 
+    /// Where a decided message goes, and the headers it is written with.
+    static func output(for message: Message, verdict: Verdict, configuration: Configuration) -> (topic: String, headers: [MessageHeader]) {
+        if verdict.isApproved {
+            return (configuration.approvedTopic, QuarantineRecord.approvedHeaders(for: message, verdict: verdict))
+        }
+        return (configuration.quarantineTopic,
+                QuarantineRecord.headers(for: message, verdict: verdict, quarantinedAt: nowMilliseconds(), options: configuration.quarantine))
+    }
+
+    /// The message for a consumed record.
+    static func message(for record: KafkaRecord, group: String) -> Message {
+        Message(key: record.key, value: record.value ?? [], headers: record.headers,
+                origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, group: group),
+                timestamp: record.timestamp)
+    }
+
     static func nowMilliseconds() -> UInt64 {
         UInt64(max(0, Date().timeIntervalSince1970 * 1000))
     }
+}
+
+/// What `tollgate run` drives: ``KafkaRouter`` (at-least-once) or ``KafkaTransactionalRouter``
+/// (exactly-once).
+public protocol KafkaSidecar: AnyObject, Sendable {
+    /// Consumes, decides and routes on the calling thread until ``stop()``.
+    func runBlocking() throws(KafkaError)
+    /// Asks ``runBlocking()`` to finish gracefully; from any thread.
+    func stop()
+    var statistics: KafkaRouter.Statistics { get }
 }
 
 /// The running flag, shared with signal handlers.

@@ -13,7 +13,9 @@ struct RunCommand: ParsableCommand {
             pipeline (limits, parse, schema selection, validation, rules) and writes approved \
             messages to the approved topic and rejected ones to the quarantine topic, with the \
             reason in tollgate.* headers. An input offset is committed only once its output write \
-            is confirmed, contiguously per partition: at-least-once, nothing lost.
+            is confirmed, contiguously per partition: at-least-once, nothing lost. With \
+            'guarantee: exactly-once', each batch's outputs and input offsets are committed in \
+            one Kafka transaction instead, so read_committed readers see every input once.
 
             The configuration file holds the source, the routes and the pipeline; see README.md \
             ("Running the sidecar") for every key and its default. 'brokers: mock' runs against \
@@ -45,9 +47,6 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: "\(error)")
         }
-        guard settings.guarantee == .atLeastOnce else {
-            throw CommandFailure(message: "\(config): guarantee exactly-once is not available yet; use at-least-once")
-        }
         guard case .kafka(let kafka) = settings.source else { throw CommandFailure(message: "\(config): no Kafka source") }
 
         var mock: KafkaMockCluster?
@@ -63,14 +62,22 @@ struct RunCommand: ParsableCommand {
             StandardError.write("tollgate: mock cluster at \(brokers) (produce to it with: kcat -b \(brokers) -t \(kafka.topics[0]) -P)")
         }
 
-        let router: KafkaRouter
+        let router: any KafkaSidecar
+        let routerConfiguration = KafkaRouter.Configuration(
+            brokers: brokers, group: kafka.group, topics: kafka.topics,
+            approvedTopic: settings.approvedRoute, quarantineTopic: settings.quarantineRoute,
+            properties: kafka.properties, consumerProperties: kafka.consumerProperties,
+            producerProperties: kafka.producerProperties, maxInFlight: settings.maxInFlight,
+            quarantine: settings.quarantine, shutdownTimeout: settings.shutdownTimeout)
         do {
-            router = try KafkaRouter(pipeline: pipeline, configuration: .init(
-                brokers: brokers, group: kafka.group, topics: kafka.topics,
-                approvedTopic: settings.approvedRoute, quarantineTopic: settings.quarantineRoute,
-                properties: kafka.properties, consumerProperties: kafka.consumerProperties,
-                producerProperties: kafka.producerProperties, maxInFlight: settings.maxInFlight,
-                quarantine: settings.quarantine, shutdownTimeout: settings.shutdownTimeout))
+            switch settings.guarantee {
+            case .atLeastOnce:
+                router = try KafkaRouter(pipeline: pipeline, configuration: routerConfiguration)
+            case .exactlyOnce:
+                let id = kafka.transactionalId ?? "tollgate-\(kafka.group)-\(ProcessInfo.processInfo.hostName)"
+                router = try KafkaTransactionalRouter(pipeline: pipeline, configuration: routerConfiguration, transactionalId: id)
+                StandardError.write("tollgate: exactly-once, transactional id \(id)")
+            }
         } catch {
             throw CommandFailure(message: "\(config): \(error)")
         }
@@ -106,7 +113,7 @@ struct RunCommand: ParsableCommand {
 final class StatusReporter: @unchecked Sendable {
     private let timer: DispatchSourceTimer
 
-    init(router: KafkaRouter, every seconds: Int) {
+    init(router: any KafkaSidecar, every seconds: Int) {
         timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
         timer.setEventHandler { StandardError.write("tollgate: \(RunCommand.summary(router.statistics))") }

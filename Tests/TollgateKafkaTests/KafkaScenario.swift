@@ -59,6 +59,18 @@ final class KafkaScenario: @unchecked Sendable {
             producerProperties: producer, maxInFlight: maxInFlight, revokeTimeout: .seconds(5), shutdownTimeout: .seconds(30)))
     }
 
+    func transactionalRouter(id: String = "tollgate-test") throws -> KafkaTransactionalRouter {
+        try KafkaTransactionalRouter(pipeline: pipeline, configuration: .init(
+            brokers: cluster.bootstrapServers, group: group, topics: ["events"],
+            approvedTopic: "events.approved", quarantineTopic: "events.quarantine",
+            consumerProperties: ["session.timeout.ms": "3000", "heartbeat.interval.ms": "300"],
+            shutdownTimeout: .seconds(30)), transactionalId: id)
+    }
+
+    func start(_ router: KafkaTransactionalRouter) -> Task<Void, Error> {
+        Task { try await router.run() }
+    }
+
     /// Starts `router` on its own thread.
     func start(_ router: KafkaRouter) -> Task<Void, Error> {
         Task { try await router.run() }

@@ -13,6 +13,7 @@ import Yams
 ///     properties: {client.id: tollgate}    # librdkafka properties for both clients
 ///     consumer: {session.timeout.ms: 10000} # consumer-only properties
 ///     producer: {linger.ms: 5}              # producer-only properties
+///     transactionalId: tollgate-orders-1    # exactly-once only; default tollgate-<group>-<host>
 /// routes:
 ///   approved: orders.approved        # topics on the same cluster
 ///   quarantine: orders.quarantine
@@ -38,10 +39,15 @@ public struct SidecarConfiguration: Sendable {
         public var properties: [String: String]
         public var consumerProperties: [String: String]
         public var producerProperties: [String: String]
+        /// The transactional id for `guarantee: exactly-once`: the same across restarts of one
+        /// instance, different between instances. Default: `tollgate-<group>-<host name>`.
+        public var transactionalId: String?
 
         public init(brokers: String, topics: [String], group: String = "tollgate", properties: [String: String] = [:],
-                    consumerProperties: [String: String] = [:], producerProperties: [String: String] = [:])
+                    consumerProperties: [String: String] = [:], producerProperties: [String: String] = [:],
+                    transactionalId: String? = nil)
         {
+            self.transactionalId = transactionalId
             self.brokers = brokers
             self.topics = topics
             self.group = group
@@ -166,7 +172,7 @@ public struct SidecarConfiguration: Sendable {
         var topics: [String] = []
         var kafka = KafkaSource(brokers: "", topics: [])
         for (key, value, _) in try reader.members(of: try reader.mapping(node, key: "source.kafka"), path: "source.kafka",
-                                                  allowed: ["brokers", "topics", "group", "properties", "consumer", "producer"]) {
+                                                  allowed: ["brokers", "topics", "group", "properties", "consumer", "producer", "transactionalId"]) {
             let path = "source.kafka.\(key)"
             switch key {
             case "brokers": brokers = try reader.string(value, key: path)
@@ -177,6 +183,7 @@ public struct SidecarConfiguration: Sendable {
                     topics = try reader.sequence(value, key: path).map { node throws(TollgateError) in try reader.string(node, key: path) }
                 }
             case "group": kafka.group = try reader.string(value, key: path)
+            case "transactionalId": kafka.transactionalId = try reader.string(value, key: path)
             case "properties": kafka.properties = try properties(value, path: path, reader: reader)
             case "consumer": kafka.consumerProperties = try properties(value, path: path, reader: reader)
             default: kafka.producerProperties = try properties(value, path: path, reader: reader)

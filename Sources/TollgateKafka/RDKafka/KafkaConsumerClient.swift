@@ -70,6 +70,11 @@ public final class KafkaConsumerClient: @unchecked Sendable {
         rd_kafka_destroy(handle)
     }
 
+    /// Sets the listener after creation, for owners that create the consumer in their initializer.
+    public func setListener(_ listener: (any KafkaRebalanceListener)?) {
+        rebalance.listener = listener
+    }
+
     private static func handleRebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t,
                                         _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>,
                                         _ listener: (any KafkaRebalanceListener)?)
@@ -211,6 +216,18 @@ public final class KafkaConsumerClient: @unchecked Sendable {
         let err = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "cannot read the watermarks of \(partition)") }
         return (low, high)
+    }
+
+    /// Moves the consumer's positions: the next record returned for each partition is at the given
+    /// offset.
+    public func seek(_ offsets: [TopicPartition: Int64], timeout: Duration) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = PartitionList.make(offsets.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let error = rd_kafka_seek_partitions(handle, list, Int32(timeout.milliseconds)) { throw KafkaError(consuming: error, "cannot seek") }
+        if let failed = PartitionList.read(list).first(where: { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }) {
+            throw KafkaError(failed.error, "cannot seek \(failed.partition)")
+        }
     }
 
     /// The number of partitions of `topic`, from the cluster's metadata.

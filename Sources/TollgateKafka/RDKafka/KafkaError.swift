@@ -12,6 +12,8 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isRetriable: Bool
     /// The client cannot go on (e.g. a fenced idempotent producer).
     public var isFatal: Bool
+    /// A transactional producer must abort the current transaction (and may then begin another).
+    public var requiresAbort: Bool = false
 
     public init(code: Int32 = 0, name: String = "", message: String, isRetriable: Bool = false, isFatal: Bool = false) {
         self.code = code
@@ -34,6 +36,7 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         self.init(code: err.rawValue, name: String(cString: rd_kafka_err2name(err)),
                   message: context.map { "\($0): \(text)" } ?? text,
                   isRetriable: rd_kafka_error_is_retriable(error) != 0, isFatal: rd_kafka_error_is_fatal(error) != 0)
+        requiresAbort = rd_kafka_error_txn_requires_abort(error) != 0
         rd_kafka_error_destroy(error)
     }
 

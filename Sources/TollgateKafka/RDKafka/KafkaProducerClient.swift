@@ -129,6 +129,43 @@ public final class KafkaProducerClient: @unchecked Sendable {
         rd_kafka_flush(handle, Int32(clamping: timeout.milliseconds)) == RD_KAFKA_RESP_ERR_NO_ERROR
     }
 
+    // MARK: Transactions (with a `transactional.id`)
+
+    /// Registers the transactional id with the cluster, fencing any earlier producer with the same
+    /// id and aborting its open transaction. Call once before the first transaction.
+    public func initTransactions(timeout: Duration) throws(KafkaError) {
+        if let error = rd_kafka_init_transactions(handle, Int32(timeout.milliseconds)) { throw KafkaError(consuming: error, "cannot initialise transactions") }
+    }
+
+    public func beginTransaction() throws(KafkaError) {
+        if let error = rd_kafka_begin_transaction(handle) { throw KafkaError(consuming: error, "cannot begin a transaction") }
+    }
+
+    /// Adds the consumer's offsets (the next offset to read, per partition) to the transaction, so
+    /// they are committed for its group if and only if the transaction commits.
+    public func sendOffsetsToTransaction(_ offsets: [TopicPartition: Int64], consumer: KafkaConsumerClient, timeout: Duration) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        guard let metadata = rd_kafka_consumer_group_metadata(consumer.handle) else {
+            throw KafkaError(message: "the consumer has no group metadata (not a group member)")
+        }
+        defer { rd_kafka_consumer_group_metadata_destroy(metadata) }
+        let list = PartitionList.make(offsets.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let error = rd_kafka_send_offsets_to_transaction(handle, list, metadata, Int32(timeout.milliseconds)) {
+            throw KafkaError(consuming: error, "cannot add the consumer offsets to the transaction")
+        }
+    }
+
+    /// Flushes the transaction's records and commits it.
+    public func commitTransaction(timeout: Duration) throws(KafkaError) {
+        if let error = rd_kafka_commit_transaction(handle, Int32(timeout.milliseconds)) { throw KafkaError(consuming: error, "cannot commit the transaction") }
+    }
+
+    /// Aborts the transaction: its records are never visible to `read_committed` readers.
+    public func abortTransaction(timeout: Duration) throws(KafkaError) {
+        if let error = rd_kafka_abort_transaction(handle, Int32(timeout.milliseconds)) { throw KafkaError(consuming: error, "cannot abort the transaction") }
+    }
+
     /// Records enqueued and not yet reported.
     public var queued: Int { Int(rd_kafka_outq_len(handle)) }
 
