@@ -42,7 +42,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
 
         public init(brokers: String, group: String, topics: [String], approvedTopic: String, quarantineTopic: String,
                     properties: [String: String] = [:], consumerProperties: [String: String] = [:],
-                    producerProperties: [String: String] = [:], maxInFlight: Int = 10_000,
+                    producerProperties: [String: String] = [:], maxInFlight: Int = 100_000,
                     quarantine: QuarantineOptions = QuarantineOptions(), revokeTimeout: Duration = .seconds(10),
                     shutdownTimeout: Duration = .seconds(30))
         {
@@ -96,6 +96,17 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         public var stoppedPartitions: [TopicPartition] = []
         /// The most recent errors, newest last.
         public var errors: [String] = []
+        /// When the first message was consumed and the last output confirmed: the span to divide
+        /// by for a throughput.
+        public var firstConsumedAt: ContinuousClock.Instant?
+        public var lastConfirmedAt: ContinuousClock.Instant?
+
+        /// Confirmed messages per second between the first consumed and the last confirmed.
+        public var messagesPerSecond: Double? {
+            guard let first = firstConsumedAt, let last = lastConfirmedAt, last > first else { return nil }
+            let span = last - first
+            return Double(confirmed) / (Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18)
+        }
     }
 
     public let pipeline: Pipeline
@@ -163,24 +174,46 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         try consumer.subscribe(configuration.topics)
         let evaluator = pipeline.makeEvaluator()
         var fatal: KafkaError?
+        // Housekeeping (storing committable offsets, backpressure, the producer's health) runs
+        // every few milliseconds or records rather than after each record: librdkafka commits
+        // what was stored once a second anyway.
+        var lastHousekeeping = ContinuousClock.now
+        var sinceHousekeeping = 0
+        var lastPoll = ContinuousClock.now
         while running.flag.isSet {
-            guard let event = consumer.poll(timeout: .milliseconds(100)) else {
-                storeCommittable()
-                applyBackpressure()
-                continue
+            // Flow control: with maxInFlight writes unconfirmed, wait for confirmations instead of
+            // taking more, but still poll at least every 100 ms so the group membership stays alive
+            // (a record such a poll returns is decided, a bounded overshoot). Only a stall of over a
+            // second pauses the partitions (which also drops what librdkafka prefetched).
+            if state.withLock({ $0.tracker.inFlight }) >= configuration.maxInFlight {
+                stalled(since: &stalledSince)
+                if ContinuousClock.now - lastPoll < .milliseconds(100) {
+                    Thread.sleep(forTimeInterval: 0.002)
+                    storeCommittable()
+                    continue
+                }
+            } else {
+                stalledSince = nil
             }
+            lastPoll = .now
+            let event = consumer.poll(timeout: .milliseconds(100))
             switch event {
-            case .record(let record):
+            case .record(let record)?:
                 route(record, evaluator: evaluator)
-            case .endOfPartition:
+                sinceHousekeeping += 1
+            case .endOfPartition?, nil:
                 break
-            case .error(let error):
+            case .error(let error)?:
                 note(error.description)
                 if error.isFatal { fatal = error; running.flag.set(false) }
             }
-            if let error = producer.fatalError { fatal = error; running.flag.set(false) }
-            storeCommittable()
-            applyBackpressure()
+            if event == nil || sinceHousekeeping >= 256 || ContinuousClock.now - lastHousekeeping >= .milliseconds(20) {
+                if let error = producer.fatalError { fatal = error; running.flag.set(false) }
+                storeCommittable()
+                applyBackpressure()
+                lastHousekeeping = .now
+                sinceHousekeeping = 0
+            }
         }
         shutDown()
         if let fatal { throw fatal }
@@ -197,6 +230,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             state.pending[token] = Pending(partition: partition, offset: record.offset)
             state.tracker.begin(partition, offset: record.offset)
             state.statistics.consumed += 1
+            if state.statistics.firstConsumedAt == nil { state.statistics.firstConsumedAt = .now }
             if verdict.isApproved { state.statistics.approved += 1 } else { state.statistics.quarantined += 1 }
             return token
         }
@@ -217,6 +251,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             case .success:
                 state.tracker.finish(pending.partition, offset: pending.offset)
                 state.statistics.confirmed += 1
+                state.statistics.lastConfirmedAt = .now
             case .failure(let error):
                 state.tracker.fail(pending.partition, offset: pending.offset)
                 state.statistics.failed += 1
@@ -245,12 +280,22 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         }
     }
 
-    private func applyBackpressure() {
-        let (inFlight, paused) = state.withLock { ($0.tracker.inFlight, $0.paused) }
-        if !paused && inFlight >= configuration.maxInFlight {
+    /// When in-flight writes stay at the bound for over a second (the outputs are down or slow),
+    /// the partitions are paused so nothing more is fetched.
+    private var stalledSince: ContinuousClock.Instant?
+
+    private func stalled(since: inout ContinuousClock.Instant?) {
+        let now = ContinuousClock.now
+        guard let start = since else { since = now; return }
+        if now - start > .seconds(1) && !state.withLock({ $0.paused }) {
             state.withLock { $0.paused = true }
             consumer.pause(consumer.assignment())
-        } else if paused && inFlight <= configuration.maxInFlight / 2 {
+        }
+    }
+
+    private func applyBackpressure() {
+        let (inFlight, paused) = state.withLock { ($0.tracker.inFlight, $0.paused) }
+        if paused && inFlight <= configuration.maxInFlight / 2 {
             state.withLock { $0.paused = false }
             let stopped = Set(statistics.stoppedPartitions)
             consumer.resume(consumer.assignment().filter { !stopped.contains($0) })

@@ -32,6 +32,7 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
     private var batchApproved = 0
     private var batchQuarantined = 0
     private var batchCount = 0
+    private var batchStartedAt = ContinuousClock.now
 
     public init(pipeline: Pipeline, configuration: KafkaRouter.Configuration, transactionalId: String,
                 batchSize: Int = 1_000, batchDuration: Duration = .milliseconds(100)) throws(KafkaError)
@@ -94,6 +95,7 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
                 if !open {
                     do { try producer.beginTransaction() } catch { fatal = error; break }
                     open = true
+                    batchStartedAt = .now
                     deadline = ContinuousClock.now + batchDuration
                 }
                 let message = KafkaRouter.message(for: record, group: configuration.group)
@@ -133,7 +135,10 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
             do {
                 try producer.sendOffsetsToTransaction(positions, consumer: consumer, timeout: .seconds(30))
                 try producer.commitTransaction(timeout: .seconds(60))
+                let started = batchStartedAt
                 stats.withLock { s in
+                    if s.firstConsumedAt == nil { s.firstConsumedAt = started }
+                    s.lastConfirmedAt = .now
                     s.consumed += batchCount
                     s.confirmed += batchCount
                     s.approved += batchApproved
@@ -158,7 +163,19 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
     /// partitions it touched, so their records are decided again in a new transaction.
     private func abortAndRewind() throws(KafkaError) {
         let touched = Array(positions.keys)
-        if open { try producer.abortTransaction(timeout: .seconds(60)) }
+        if open {
+            // An abort that times out (deliveries still outstanding) may be retried.
+            var attempts = 0
+            while true {
+                do {
+                    try producer.abortTransaction(timeout: .seconds(30))
+                    break
+                } catch {
+                    attempts += 1
+                    if error.isFatal || !error.isRetriable || attempts >= 3 { throw error }
+                }
+            }
+        }
         stats.withLock { $0.failed += batchCount }
         resetBatch()
         guard !touched.isEmpty else { return }

@@ -38,6 +38,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Print counters every n seconds (0: only at the end).", valueName: "n"))
     var statusInterval: Int = 10
 
+    @Option(help: ArgumentHelp("Stop gracefully once every consumed message is confirmed and nothing new came for n seconds: to drain a topic in a batch job (and for benchmarks).", valueName: "n"))
+    var stopWhenIdle: Double?
+
     func run() throws {
         let settings: SidecarConfiguration
         let pipeline: Pipeline
@@ -88,6 +91,7 @@ struct RunCommand: ParsableCommand {
             router.stop()
         }
         let reporter = statusInterval > 0 ? StatusReporter(router: router, every: statusInterval) : nil
+        let idleWatcher = stopWhenIdle.map { IdleWatcher(router: router, after: $0) }
         var failure: Error?
         do {
             try router.runBlocking()
@@ -95,6 +99,7 @@ struct RunCommand: ParsableCommand {
             failure = error
         }
         reporter?.cancel()
+        idleWatcher?.cancel()
         withExtendedLifetime((signals, mock)) {}
         let s = router.statistics
         StandardError.write("tollgate: stopped: \(Self.summary(s))")
@@ -105,7 +110,19 @@ struct RunCommand: ParsableCommand {
     }
 
     static func summary(_ s: KafkaRouter.Statistics) -> String {
-        "consumed \(s.consumed), approved \(s.approved), quarantined \(s.quarantined), confirmed \(s.confirmed), failed \(s.failed)"
+        var text = "consumed \(s.consumed), approved \(s.approved), quarantined \(s.quarantined), confirmed \(s.confirmed), failed \(s.failed)"
+        if let rate = s.messagesPerSecond { text += ", \(Int(rate)) messages/s" }
+        if let peak = peakResidentMiB() { text += ", peak RSS \(peak) MiB" }
+        return text
+    }
+
+    /// VmHWM from /proc/self/status, in MiB.
+    static func peakResidentMiB() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kib / 1024
     }
 }
 
@@ -117,6 +134,32 @@ final class StatusReporter: @unchecked Sendable {
         timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
         timer.setEventHandler { StandardError.write("tollgate: \(RunCommand.summary(router.statistics))") }
+        timer.resume()
+    }
+
+    func cancel() { timer.cancel() }
+}
+
+/// Stops the router once it has drained: everything consumed is settled and nothing new arrived
+/// for a while.
+final class IdleWatcher: @unchecked Sendable {
+    private let timer: DispatchSourceTimer
+
+    init(router: any KafkaSidecar, after seconds: Double) {
+        timer = DispatchSource.makeTimerSource(queue: .global())
+        var lastConsumed = -1
+        var idleSince = ContinuousClock.now
+        timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
+        timer.setEventHandler {
+            let s = router.statistics
+            if s.consumed != lastConsumed || s.confirmed + s.failed < s.consumed {
+                lastConsumed = s.consumed
+                idleSince = .now
+            } else if s.consumed > 0 && ContinuousClock.now - idleSince >= .milliseconds(Int(seconds * 1000)) {
+                StandardError.write("tollgate: idle for \(seconds) s: stopping")
+                router.stop()
+            }
+        }
         timer.resume()
     }
 

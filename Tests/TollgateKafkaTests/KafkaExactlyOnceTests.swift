@@ -36,7 +36,8 @@ struct KafkaExactlyOnceTests {
     func abortAndRetry() async throws {
         let scenario = try KafkaScenario("exactly-once, transaction aborted (mock shows aborted records)", count: 5_000)
         try scenario.produceAll()
-        scenario.cluster.pushRequestErrors(.produce, [29])
+        // The group coordinator refuses the transaction's offsets once: the transaction must abort.
+        scenario.cluster.pushRequestErrors(.txnOffsetCommit, [30])
         let router = try scenario.transactionalRouter()
         let running = scenario.start(router)
         let outcome = try await scenario.waitUntilComplete(timeout: .seconds(60))

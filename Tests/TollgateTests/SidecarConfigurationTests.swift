@@ -14,7 +14,7 @@ struct SidecarConfigurationTests {
         #expect(kafka.properties == ["client.id": "tollgate-orders"])
         #expect(kafka.consumerProperties == ["session.timeout.ms": "10000"])
         #expect(configuration.approvedRoute == "orders.approved" && configuration.quarantineRoute == "orders.quarantine")
-        #expect(configuration.guarantee == .atLeastOnce && configuration.maxInFlight == 10_000)
+        #expect(configuration.guarantee == .atLeastOnce && configuration.maxInFlight == 100_000)
         #expect(configuration.quarantine.errorsCapBytes == 4096 && configuration.shutdownTimeout == .seconds(30))
         let pipeline = try configuration.pipeline.makePipeline()
         #expect(pipeline.bindings.first?.subject == "orders")
@@ -29,7 +29,7 @@ struct SidecarConfigurationTests {
             """, file: "t.yaml")
         guard case .kafka(let kafka) = configuration.source else { Issue.record("not a Kafka source"); return }
         #expect(kafka.topics == ["orders"] && kafka.group == "tollgate" && kafka.usesMockCluster)
-        #expect(configuration.guarantee == .atLeastOnce && configuration.maxInFlight == 10_000)
+        #expect(configuration.guarantee == .atLeastOnce && configuration.maxInFlight == 100_000)
         #expect(configuration.shutdownTimeout == .seconds(30))
     }
 

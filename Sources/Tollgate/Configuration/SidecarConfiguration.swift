@@ -18,7 +18,7 @@ import Yams
 ///   approved: orders.approved        # topics on the same cluster
 ///   quarantine: orders.quarantine
 /// guarantee: at-least-once           # or exactly-once (Kafka transactions)
-/// maxInFlight: 10000                 # consumed, not yet confirmed; then fetching pauses
+/// maxInFlight: 100000                # consumed, not yet confirmed; then fetching pauses
 /// quarantine:
 ///   errorsCapBytes: 4096             # tollgate.errors cap
 ///   kafkaConnectHeaders: false       # also write __connect.errors.* headers
@@ -79,7 +79,7 @@ public struct SidecarConfiguration: Sendable {
     public var pipeline: PipelineConfiguration
 
     public init(source: Source, approvedRoute: String, quarantineRoute: String, guarantee: Guarantee = .atLeastOnce,
-                maxInFlight: Int = 10_000, quarantine: QuarantineOptions = QuarantineOptions(),
+                maxInFlight: Int = 100_000, quarantine: QuarantineOptions = QuarantineOptions(),
                 shutdownTimeout: Duration = .seconds(30), pipeline: PipelineConfiguration = PipelineConfiguration())
     {
         self.source = source

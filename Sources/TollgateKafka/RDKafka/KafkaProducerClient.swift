@@ -84,29 +84,32 @@ public final class KafkaProducerClient: @unchecked Sendable {
                                 _ = rd_kafka_header_add(hdrs, header.name, -1, nil, 0)
                             }
                         }
-                        var vus: [rd_kafka_vu_t] = []
-                        vus.reserveCapacity(8)
+                        // At most 8 arguments, on the stack: no allocation per record.
+                        return withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { vus -> OpaquePointer? in
+                        var n = 0
+                        func add(_ v: rd_kafka_vu_t) { vus[n] = v; n += 1 }
                         var v = rd_kafka_vu_t()
-                        v.vtype = RD_KAFKA_VTYPE_TOPIC; v.u.cstr = topicName; vus.append(v)
+                        v.vtype = RD_KAFKA_VTYPE_TOPIC; v.u.cstr = topicName; add(v)
                         v = rd_kafka_vu_t()
                         v.vtype = RD_KAFKA_VTYPE_VALUE
                         v.u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBytes.baseAddress); v.u.mem.size = valueBytes.count
-                        vus.append(v)
+                        add(v)
                         if let keyBytes {
                             v = rd_kafka_vu_t()
                             v.vtype = RD_KAFKA_VTYPE_KEY
                             v.u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBytes.baseAddress); v.u.mem.size = keyBytes.count
-                            vus.append(v)
+                            add(v)
                         }
-                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_MSGFLAGS; v.u.i = RD_KAFKA_MSG_F_COPY; vus.append(v)
-                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_OPAQUE; v.u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(token)); vus.append(v)
-                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_HEADERS; v.u.headers = hdrs; vus.append(v)
-                        if let partition { v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_PARTITION; v.u.i32 = partition; vus.append(v) }
-                        if let timestamp { v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_TIMESTAMP; v.u.i64 = timestamp; vus.append(v) }
-                        let error = vus.withUnsafeBufferPointer { rd_kafka_produceva(handle, $0.baseAddress, $0.count) }
+                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_MSGFLAGS; v.u.i = RD_KAFKA_MSG_F_COPY; add(v)
+                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_OPAQUE; v.u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(token)); add(v)
+                        v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_HEADERS; v.u.headers = hdrs; add(v)
+                        if let partition { v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_PARTITION; v.u.i32 = partition; add(v) }
+                        if let timestamp { v = rd_kafka_vu_t(); v.vtype = RD_KAFKA_VTYPE_TIMESTAMP; v.u.i64 = timestamp; add(v) }
+                        let error = rd_kafka_produceva(handle, vus.baseAddress, n)
                         // On success librdkafka owns the headers; on failure they are still ours.
                         if error != nil { rd_kafka_headers_destroy(hdrs) }
                         return error
+                        }
                     }
                 }
             }

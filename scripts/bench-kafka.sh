@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The Kafka benchmark in one command: `tollgate run` end to end (consume, validate, route, commit)
+# against a C relay on librdkafka without validation and a Python peer (confluent-kafka +
+# jsonschema-rs), on the same `tollgate kafka-mock` cluster and the same order corpus, interleaved;
+# then Tollgate's peak RSS at 100k and 500k messages.
+#
+#   scripts/bench-kafka.sh            # RUNS=3 rounds
+#
+# Needs: Swift, gcc, librdkafka-dev, kcat, python3 with venv, PyPI (first run), ../shared/bench-corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=${TOLLGATE_SHARED:-../shared}
+out=${BENCH_OUT:-bench-out}
+mkdir -p "$out/kafka"
+
+if [ ! -f "$out/corpus/manifest.json" ]; then
+  echo "generating the benchmark corpus (about 25 s)..." >&2
+  python3 "$shared/bench-corpus/gen_corpus.py" --out "$out/corpus" >&2
+fi
+if [ ! -x "$out/venv/bin/python" ]; then python3 -m venv "$out/venv"; fi
+"$out/venv/bin/pip" install -q --disable-pip-version-check "jsonschema-rs==0.61.0" orjson "confluent-kafka==2.6.1" >&2
+swift build -c release --product tollgate >&2
+cc -O2 -Wall -o "$out/kafka/kafka-baseline" scripts/bench/kafka-baseline.c -lrdkafka
+
+python3 scripts/bench/kafka.py --tollgate "$(swift build -c release --show-bin-path)/tollgate" \
+  --baseline "$out/kafka/kafka-baseline" --python "$out/venv/bin/python" \
+  --corpus "$out/corpus/order_events.jsonl" --schema "$shared/bench-corpus/order_event.schema.json" \
+  --work "$out/kafka" --runs "${RUNS:-3}"
