@@ -27,6 +27,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--large", type=int, default=5, help="the large run has this many copies of the corpus")
+    ap.add_argument("--feed-rate", type=int, default=40_000, help="messages/s fed during the memory runs")
     a = ap.parse_args()
     a.work = os.path.abspath(a.work)
     os.makedirs(os.path.join(a.work, "schemas", "orders"), exist_ok=True)
@@ -39,26 +40,18 @@ def main():
 
     # One mock cluster for everything; each topic small enough per partition for the mock's ~5 MiB cap.
     mock = subprocess.Popen([a.tollgate, "kafka-mock", "--brokers", "1",
-                             "--topic", "orders:32", "--topic", f"orders-large:{32 * a.large}",
+                             "--topic", "orders:32", "--topic", "stream-small:32", "--topic", "stream-large:32",
                              "--topic", "orders.approved:32", "--topic", "orders.quarantine:8", "--topic", "relay.out:32"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         brokers = mock.stdout.readline().strip()
-        print(f"mock cluster at {brokers}; producing {count:,} and {large:,} messages...", file=sys.stderr)
+        print(f"mock cluster at {brokers}; producing {count:,} messages...", file=sys.stderr)
         keyed = os.path.join(a.work, "input.txt")
         with open(keyed, "wb") as out:
             for i, line in enumerate(lines):
                 out.write(b"k%d|" % i + line + b"\n")
         with open(keyed, "rb") as f:
             sh(["kcat", "-P", "-b", brokers, "-t", "orders", "-K", "|", "-X", "linger.ms=50"], stdin=f)
-        with open(keyed, "rb") as f:
-            data = f.read()
-        proc = subprocess.Popen(["kcat", "-P", "-b", brokers, "-t", "orders-large", "-K", "|", "-X", "linger.ms=50"], stdin=subprocess.PIPE)
-        for _ in range(a.large):
-            proc.stdin.write(data)
-        proc.stdin.close()
-        proc.wait()
-
         def config(group, topic):
             path = os.path.join(a.work, f"{group}.yaml")
             with open(path, "w") as f:
@@ -79,7 +72,7 @@ bindings:
             return path
 
         def tollgate(group, topic, expected):
-            out = subprocess.run([a.tollgate, "run", "--config", config(group, topic), "--status-interval", "0", "--stop-when-idle", "2"],
+            out = subprocess.run([a.tollgate, "run", "--config", config(group, topic), "--status-interval", "0", "--stop-when-idle", "3"],
                                  capture_output=True, text=True, cwd=a.work)
             line = [l for l in out.stderr.splitlines() if l.startswith("tollgate: stopped:")]
             if out.returncode != 0 or not line:
@@ -109,8 +102,17 @@ bindings:
                 r = run(f"bench-{name}-{round_}-{int(time.time())}")
                 print(json.dumps(r), file=sys.stderr)
                 results[name].append(r)
-        print(f"tollgate on {large:,} messages...", file=sys.stderr)
-        big = tollgate(f"bench-large-{int(time.time())}", "orders-large", large)
+        # Memory: the same run fed while it consumes (same partitions, same rate), at 1x and at
+        # `large`x the corpus; peak RSS should not grow with the number of messages.
+        def streamed(topic, copies):
+            print(f"tollgate on {count * copies:,} messages fed at {a.feed_rate:,} messages/s...", file=sys.stderr)
+            feeder = subprocess.Popen([a.python, os.path.join(os.path.dirname(__file__), "kafka_feed.py"), brokers, topic,
+                                       a.corpus, str(copies), str(a.feed_rate)])
+            result = tollgate(f"bench-{topic}-{int(time.time())}", topic, count * copies)
+            feeder.wait()
+            return result
+        small = streamed("stream-small", 1)
+        big = streamed("stream-large", a.large)
     finally:
         mock.terminate()
         mock.wait()
@@ -123,7 +125,8 @@ bindings:
     print(f"| Tollgate `run` (validation, routing, quarantine records) | {med['tollgate']:,.0f} | {rss['tollgate']} MiB | |")
     print(f"| C relay on librdkafka, no validation | {med['c-baseline']:,.0f} | {rss['c-baseline']} MiB | {med['tollgate'] / med['c-baseline']:.2f} |")
     print(f"| Python: confluent-kafka + jsonschema-rs | {med['python-peer']:,.0f} | {rss['python-peer']} MiB | {med['tollgate'] / med['python-peer']:.2f} |")
-    print(f"\nTollgate peak RSS: {rss['tollgate']} MiB at {count:,} messages, {big['peak_rss_mib']} MiB at {large:,} ({big['messages_per_second']:,} messages/s)")
+    print(f"\nTollgate peak RSS, fed at {a.feed_rate:,} messages/s while consuming: {small['peak_rss_mib']} MiB at {count:,} messages, "
+          f"{big['peak_rss_mib']} MiB at {large:,}")
     print(f"targets: >= 0.80 of the C relay ({med['tollgate'] / med['c-baseline']:.2f}), >= 3x the Python peer ({med['tollgate'] / med['python-peer']:.2f}x)")
 
 
