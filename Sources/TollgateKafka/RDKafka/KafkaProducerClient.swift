@@ -71,8 +71,21 @@ public final class KafkaProducerClient: @unchecked Sendable {
     public func produce(topic: String, key: [UInt8]?, value: [UInt8], headers: [MessageHeader],
                         partition: Int32? = nil, timestamp: Int64? = nil, token: UInt64) throws(KafkaError)
     {
+        while try !tryProduce(topic: topic, key: key, value: value, headers: headers, partition: partition,
+                              timestamp: timestamp, token: token)
+        {
+            // The polling thread serves delivery reports, which make room.
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+    }
+
+    /// Enqueues a record unless librdkafka's local queue is full.
+    /// - Returns: `false` when the queue is full (nothing was enqueued); try again later.
+    public func tryProduce(topic: String, key: [UInt8]?, value: [UInt8], headers: [MessageHeader],
+                           partition: Int32? = nil, timestamp: Int64? = nil, token: UInt64) throws(KafkaError) -> Bool
+    {
         precondition(token != 0, "delivery tokens start at 1")
-        while true {
+        do {
             let error = topic.withCString { topicName in
                 value.withUnsafeBytes { valueBytes in
                     withOptionalBytes(key) { keyBytes in
@@ -113,13 +126,10 @@ public final class KafkaProducerClient: @unchecked Sendable {
                     }
                 }
             }
-            guard let error else { return }
-            let code = rd_kafka_error_code(error)
-            if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+            guard let error else { return true }
+            if rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                 rd_kafka_error_destroy(error)
-                // The polling thread serves delivery reports, which make room.
-                Thread.sleep(forTimeInterval: 0.001)
-                continue
+                return false
             }
             throw KafkaError(consuming: error, "cannot produce to \(topic)")
         }
