@@ -150,23 +150,6 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     /// queue.
     public func stop() { running.flag.set(false) }
 
-    /// Runs on a thread of its own until ``stop()``; see ``runBlocking()``.
-    public func run() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            let thread = Thread { [self] in
-                do {
-                    try runBlocking()
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.name = "tollgate-kafka-consumer"
-            thread.stackSize = 16 << 20
-            thread.start()
-        }
-    }
-
     /// Consumes, decides and routes on the calling thread until ``stop()``.
     /// - Throws: ``KafkaError`` when the subscription fails or a client hits a fatal error.
     public func runBlocking() throws(KafkaError) {
@@ -412,6 +395,26 @@ public protocol KafkaSidecar: AnyObject, Sendable {
     /// Asks ``runBlocking()`` to finish gracefully; from any thread.
     func stop()
     var statistics: KafkaRouter.Statistics { get }
+}
+
+extension KafkaSidecar {
+    /// Runs ``runBlocking()`` on a thread of its own (librdkafka's blocking calls stay off Swift's
+    /// cooperative pool) until ``stop()``.
+    public func run() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            let thread = Thread { [self] in
+                do {
+                    try runBlocking()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "tollgate-kafka-\(type(of: self))"
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
 }
 
 /// The running flag, shared with signal handlers.

@@ -60,22 +60,6 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
 
     public func stop() { running.flag.set(false) }
 
-    public func run() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            let thread = Thread { [self] in
-                do {
-                    try runBlocking()
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.name = "tollgate-kafka-transactions"
-            thread.stackSize = 16 << 20
-            thread.start()
-        }
-    }
-
     public func runBlocking() throws(KafkaError) {
         running.flag.set(true)
         try producer.initTransactions(timeout: .seconds(60))
