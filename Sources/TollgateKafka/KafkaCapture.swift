@@ -46,6 +46,27 @@ public enum KafkaCapture {
     public static func run(_ options: Options, shouldStop: () -> Bool = { false },
                            write: ([UInt8]) throws -> Void) throws -> Int
     {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        let captured = try read(options, shouldStop: shouldStop) { record in
+            let message = Message(key: record.key, value: record.value ?? [], headers: record.headers,
+                                  origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, group: nil),
+                                  timestamp: record.timestamp)
+            CaptureWriter.appendLine(for: message, to: &buffer)
+            if buffer.count >= 1 << 20 {
+                try write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        if !buffer.isEmpty { try write(buffer) }
+        return captured
+    }
+
+    /// Reads records as ``run(_:shouldStop:write:)`` does and hands each to `handle`. Returns the
+    /// number read.
+    public static func read(_ options: Options, shouldStop: () -> Bool = { false },
+                            handle: (KafkaRecord) throws -> Void) throws -> Int
+    {
         var properties = ["bootstrap.servers": options.brokers, "group.id": "tollgate-capture-\(UUID().uuidString)",
                           "enable.auto.commit": "false", "enable.partition.eof": "false"]
         properties.merge(options.properties) { $1 }
@@ -81,8 +102,6 @@ public enum KafkaCapture {
         defer { consumer.close() }
 
         var captured = 0
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 20)
         while !shouldStop() {
             if let count = options.count, captured >= count { break }
             if !options.follow && remaining.isEmpty { break }
@@ -94,22 +113,14 @@ public enum KafkaCapture {
                     guard record.offset < ends[partition]! else { remaining.remove(partition); continue }
                     if record.offset >= ends[partition]! - 1 { remaining.remove(partition) }
                 }
-                let message = Message(key: record.key, value: record.value ?? [], headers: record.headers,
-                                      origin: .kafka(topic: record.topic, partition: record.partition, offset: record.offset, group: nil),
-                                      timestamp: record.timestamp)
-                CaptureWriter.appendLine(for: message, to: &buffer)
+                try handle(record)
                 captured += 1
-                if buffer.count >= 1 << 20 {
-                    try write(buffer)
-                    buffer.removeAll(keepingCapacity: true)
-                }
             case .endOfPartition:
                 break
             case .error(let error):
                 if error.isFatal { throw error }
             }
         }
-        if !buffer.isEmpty { try write(buffer) }
         return captured
     }
 }

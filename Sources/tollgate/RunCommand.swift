@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Tollgate
 import TollgateKafka
+import Synchronization
 
 /// `tollgate run`: the sidecar.
 struct RunCommand: ParsableCommand {
@@ -57,14 +58,29 @@ struct RunCommand: ParsableCommand {
         if kafka.usesMockCluster {
             do {
                 let cluster = try KafkaMockCluster(brokers: 1)
+                for topic in kafka.topics + [settings.approvedRoute, settings.quarantineRoute] {
+                    try cluster.createTopic(topic, partitions: kafka.mockPartitions)
+                }
                 brokers = cluster.bootstrapServers
                 mock = cluster
             } catch {
                 throw CommandFailure(message: "cannot start the mock cluster: \(error)")
             }
             StandardError.write("tollgate: mock cluster at \(brokers) (produce to it with: kcat -b \(brokers) -t \(kafka.topics[0]) -P)")
+            for file in kafka.mockPreload {
+                let count = try Self.preload(file, into: kafka.topics, partitions: kafka.mockPartitions, brokers: brokers)
+                StandardError.write("tollgate: preloaded \(count) message\(count == 1 ? "" : "s") from \(file)")
+            }
         }
 
+        // The router's clients go before the mock cluster they talk to.
+        try drive(settings: settings, kafka: kafka, brokers: brokers, pipeline: pipeline, onMock: mock != nil)
+        withExtendedLifetime(mock) {}
+    }
+
+    private func drive(settings: SidecarConfiguration, kafka: SidecarConfiguration.KafkaSource, brokers: String,
+                       pipeline: Pipeline, onMock: Bool) throws
+    {
         let router: any KafkaSidecar
         let routerConfiguration = KafkaRouter.Configuration(
             brokers: brokers, group: kafka.group, topics: kafka.topics,
@@ -86,9 +102,9 @@ struct RunCommand: ParsableCommand {
         }
         StandardError.write("tollgate: consuming \(kafka.topics.joined(separator: ", ")) as group \(kafka.group); approved -> \(settings.approvedRoute), quarantine -> \(settings.quarantineRoute)")
 
-        let signals = SignalWatcher { signalNumber in
+        let signals = SignalWatcher { [weak router] signalNumber in
             StandardError.write("tollgate: \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
-            router.stop()
+            router?.stop()
         }
         let reporter = statusInterval > 0 ? StatusReporter(router: router, every: statusInterval) : nil
         let idleWatcher = stopWhenIdle.map { IdleWatcher(router: router, after: $0) }
@@ -100,12 +116,64 @@ struct RunCommand: ParsableCommand {
         }
         reporter?.cancel()
         idleWatcher?.cancel()
-        withExtendedLifetime((signals, mock)) {}
+        withExtendedLifetime(signals) {}
         let s = router.statistics
         StandardError.write("tollgate: stopped: \(Self.summary(s))")
+        if onMock { Self.showOutputs(settings, brokers: brokers) }
         if let failure { throw CommandFailure(message: "\(failure)", exitStatus: 1) }
         if !s.stoppedPartitions.isEmpty {
             throw CommandFailure(message: "writes failed for \(s.stoppedPartitions.map(\.description).joined(separator: ", ")); their offsets were not committed past the failure", exitStatus: 1)
+        }
+        }
+
+    /// Produces a capture file's messages into the (mock) source topics: each into its own topic
+    /// when that is a source, else the first; partition kept modulo `partitions`.
+    static func preload(_ file: String, into topics: [String], partitions: Int, brokers: String) throws -> Int {
+        let reader: CaptureReader
+        do { reader = try CaptureReader(path: file) } catch { throw CommandFailure(message: "\(error)") }
+        let done = DispatchSemaphore(value: 0)
+        let failures = AtomicCount()
+        let producer: KafkaProducerClient
+        do {
+            producer = try KafkaProducerClient(properties: ["bootstrap.servers": brokers]) { _, result in
+                if case .failure = result { failures.add() }
+                done.signal()
+            }
+        } catch { throw CommandFailure(message: "cannot preload \(file): \(error)") }
+        var count = 0
+        for case .success(let captured) in reader {
+            var topic = topics[0]
+            var partition: Int32 = 0
+            if case .kafka(let t, let p, _, _) = captured.message.origin {
+                if topics.contains(t) { topic = t }
+                partition = p % Int32(partitions)
+            }
+            count += 1
+            do {
+                try producer.produce(topic: topic, key: captured.message.key, value: captured.message.value,
+                                     headers: captured.message.headers, partition: partition,
+                                     timestamp: captured.message.timestamp, token: UInt64(count))
+            } catch { throw CommandFailure(message: "cannot preload \(file): \(error)") }
+        }
+        for _ in 0..<count { done.wait() }
+        if failures.value > 0 { throw CommandFailure(message: "cannot preload \(file): \(failures.value) writes failed") }
+        return count
+    }
+
+    /// After a run on the mock cluster: what landed in each output, the quarantined messages with
+    /// their reasons.
+    static func showOutputs(_ settings: SidecarConfiguration, brokers: String) {
+        for topic in [settings.approvedRoute, settings.quarantineRoute] {
+            var lines: [(partition: Int, offset: Int, text: String)] = []
+            let count = (try? KafkaCapture.read(.init(brokers: brokers, topic: topic)) { record in
+                guard topic == settings.quarantineRoute else { return }
+                func header(_ name: String) -> String { record.headers.first { $0.name == name }?.stringValue ?? "?" }
+                let (partition, offset) = (header("tollgate.source.partition"), header("tollgate.source.offset"))
+                lines.append((Int(partition) ?? -1, Int(offset) ?? -1,
+                              "  \(header("tollgate.source.topic"))[\(partition)]@\(offset) \(header("tollgate.reason"))"))
+            }) ?? 0
+            StandardError.write("tollgate: \(topic): \(count) message\(count == 1 ? "" : "s")")
+            for line in lines.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) { StandardError.write(line.text) }
         }
     }
 
@@ -133,7 +201,10 @@ final class StatusReporter: @unchecked Sendable {
     init(router: any KafkaSidecar, every seconds: Int) {
         timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
-        timer.setEventHandler { StandardError.write("tollgate: \(RunCommand.summary(router.statistics))") }
+        timer.setEventHandler { [weak router] in
+            guard let router else { return }
+            StandardError.write("tollgate: \(RunCommand.summary(router.statistics))")
+        }
         timer.resume()
     }
 
@@ -150,7 +221,8 @@ final class IdleWatcher: @unchecked Sendable {
         var lastConsumed = -1
         var idleSince = ContinuousClock.now
         timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
-        timer.setEventHandler {
+        timer.setEventHandler { [weak router] in
+            guard let router else { return }
             let s = router.statistics
             if s.consumed != lastConsumed || s.confirmed + s.failed < s.consumed {
                 lastConsumed = s.consumed
@@ -164,4 +236,10 @@ final class IdleWatcher: @unchecked Sendable {
     }
 
     func cancel() { timer.cancel() }
+}
+
+final class AtomicCount: Sendable {
+    private let count = Atomic<Int>(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }

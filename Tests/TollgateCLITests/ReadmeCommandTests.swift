@@ -14,10 +14,25 @@ struct ReadmeCommandTests {
         var status: Int32
         /// Lines the output must contain, in this order.
         var output: [String]
+        /// Where those lines are printed.
+        var onStandardError = false
         var testDescription: String { text }
     }
 
     static let commands: [Command] = [
+        Command(text: "swift run -c release tollgate run --config deploy/tollgate-mock.yaml --stop-when-idle 2",
+                status: 0,
+                output: ["tollgate: preloaded 12 messages from deploy/samples/orders-capture.jsonl",
+                         "tollgate: consuming orders as group tollgate-orders; approved -> orders.approved, quarantine -> orders.quarantine",
+                         "tollgate: idle for 2.0 s: stopping",
+                         "tollgate: orders.approved: 7 messages",
+                         "tollgate: orders.quarantine: 5 messages",
+                         "  orders[0]@0 schema-violation",
+                         "  orders[0]@1 schema-violation",
+                         "  orders[1]@2 malformed-json",
+                         "  orders[2]@1 malformed-json",
+                         "  orders[3]@2 schema-violation"],
+                onStandardError: true),
         Command(text: "swift run -c release tollgate replay deploy/samples/orders-capture.jsonl --config deploy/orders-replay.yaml",
                 status: 1,
                 output: ["Replayed deploy/samples/orders-capture.jsonl",
@@ -64,7 +79,7 @@ struct ReadmeCommandTests {
         words.removeFirst(prefix)
         let run = try TollgateSandbox().run(words, currentDirectory: Self.root)
         #expect(run.status == command.status, "\(run)")
-        var rest = run.lines[...]
+        var rest = (command.onStandardError ? run.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) : run.lines)[...]
         for line in command.output {
             guard let found = rest.firstIndex(of: line) else {
                 Issue.record("missing or out of order: \(line)\n\(run)")

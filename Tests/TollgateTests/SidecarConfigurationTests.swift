@@ -21,6 +21,15 @@ struct SidecarConfigurationTests {
         #expect(pipeline.rules.first?.enforcement == .shadow)
     }
 
+    @Test("deploy/tollgate-mock.yaml: a mock cluster preloaded with the sample capture, paths relative to the file")
+    func mockExample() throws {
+        let configuration = try SidecarConfiguration.load(file: Self.root.appendingPathComponent("deploy/tollgate-mock.yaml").path)
+        guard case .kafka(let kafka) = configuration.source else { Issue.record("not a Kafka source"); return }
+        #expect(kafka.usesMockCluster && kafka.mockPartitions == 4)
+        #expect(kafka.mockPreload.count == 1 && kafka.mockPreload[0].hasSuffix("deploy/samples/orders-capture.jsonl"))
+        #expect(FileManager.default.fileExists(atPath: kafka.mockPreload[0]))
+    }
+
     @Test("defaults, a single topic as a string, and mock brokers")
     func defaults() throws {
         let configuration = try SidecarConfiguration.parse(yaml: """
@@ -44,6 +53,7 @@ struct SidecarConfigurationTests {
         ("source: {kafka: {brokers: b, topics: [t]}}\nroutes: {approved: a, quarantine: q}\nguarantee: twice\n", "at-least-once or exactly-once"),
         ("source: {kafka: {brokers: b, topics: [t]}}\nroutes: {approved: a, quarantine: q}\nmaxInFlight: 0\n", "maxInFlight"),
         ("source: {kafka: {brokers: b, topics: [t]}}\nroutes: {approved: a, quarantine: q}\nbindingz: []\n", "unknown key 'bindingz'"),
+        ("source: {kafka: {brokers: b, topics: [t], mock: {partitions: 2}}}\nroutes: {approved: a, quarantine: q}\n", "only with 'brokers: mock'"),
     ])
     func mistakes(yaml: String, expected: String) {
         #expect {

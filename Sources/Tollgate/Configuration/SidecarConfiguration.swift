@@ -14,6 +14,7 @@ import Yams
 ///     consumer: {session.timeout.ms: 10000} # consumer-only properties
 ///     producer: {linger.ms: 5}              # producer-only properties
 ///     transactionalId: tollgate-orders-1    # exactly-once only; default tollgate-<group>-<host>
+///     mock: {partitions: 4, preload: [capture.jsonl]}   # brokers: mock only
 /// routes:
 ///   approved: orders.approved        # topics on the same cluster
 ///   quarantine: orders.quarantine
@@ -42,6 +43,10 @@ public struct SidecarConfiguration: Sendable {
         /// The transactional id for `guarantee: exactly-once`: the same across restarts of one
         /// instance, different between instances. Default: `tollgate-<group>-<host name>`.
         public var transactionalId: String?
+        /// With `brokers: mock`: the partitions of each topic the mock cluster creates, and capture
+        /// files produced into the source topic at start (for demos and quick starts).
+        public var mockPartitions: Int = 4
+        public var mockPreload: [String] = []
 
         public init(brokers: String, topics: [String], group: String = "tollgate", properties: [String: String] = [:],
                     consumerProperties: [String: String] = [:], producerProperties: [String: String] = [:],
@@ -172,7 +177,7 @@ public struct SidecarConfiguration: Sendable {
         var topics: [String] = []
         var kafka = KafkaSource(brokers: "", topics: [])
         for (key, value, _) in try reader.members(of: try reader.mapping(node, key: "source.kafka"), path: "source.kafka",
-                                                  allowed: ["brokers", "topics", "group", "properties", "consumer", "producer", "transactionalId"]) {
+                                                  allowed: ["brokers", "topics", "group", "properties", "consumer", "producer", "transactionalId", "mock"]) {
             let path = "source.kafka.\(key)"
             switch key {
             case "brokers": brokers = try reader.string(value, key: path)
@@ -184,6 +189,21 @@ public struct SidecarConfiguration: Sendable {
                 }
             case "group": kafka.group = try reader.string(value, key: path)
             case "transactionalId": kafka.transactionalId = try reader.string(value, key: path)
+            case "mock":
+                let base = (reader.file as NSString).deletingLastPathComponent
+                for (k, v, _) in try reader.members(of: try reader.mapping(value, key: path), path: path, allowed: ["partitions", "preload"]) {
+                    if k == "partitions" {
+                        kafka.mockPartitions = try reader.int(v, key: "\(path).partitions", minimum: 1)
+                    } else {
+                        let files: [String]
+                        if case .scalar = v {
+                            files = [try reader.string(v, key: "\(path).preload")]
+                        } else {
+                            files = try reader.sequence(v, key: "\(path).preload").map { node throws(TollgateError) in try reader.string(node, key: "\(path).preload") }
+                        }
+                        kafka.mockPreload = files.map { $0.hasPrefix("/") || base.isEmpty ? $0 : (base as NSString).appendingPathComponent($0) }
+                    }
+                }
             case "properties": kafka.properties = try properties(value, path: path, reader: reader)
             case "consumer": kafka.consumerProperties = try properties(value, path: path, reader: reader)
             default: kafka.producerProperties = try properties(value, path: path, reader: reader)
@@ -194,6 +214,9 @@ public struct SidecarConfiguration: Sendable {
         }
         guard !topics.isEmpty else {
             throw TollgateError(.invalidConfiguration, "'source.kafka.topics' is missing or empty", file: reader.file)
+        }
+        if (!kafka.mockPreload.isEmpty || kafka.mockPartitions != 4) && brokers != "mock" {
+            throw TollgateError(.invalidConfiguration, "'source.kafka.mock' applies only with 'brokers: mock'", file: reader.file)
         }
         kafka.brokers = brokers
         kafka.topics = topics
