@@ -122,7 +122,6 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         var pending: [UInt64: Pending] = [:]
         var nextToken: UInt64 = 1
         var statistics = Statistics()
-        var paused = false
     }
 
     private let state = Mutex(State())
@@ -137,6 +136,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     public init(pipeline: Pipeline, configuration: Configuration) throws(KafkaError) {
         self.pipeline = pipeline
         self.configuration = configuration
+        flow = FlowControl(maxInFlight: configuration.maxInFlight)
         producer = try KafkaProducerClient(properties: configuration.producerSettings) { [weak self] token, result in
             self?.delivered(token, result)
         }
@@ -162,23 +162,17 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         // what was stored once a second anyway.
         var lastHousekeeping = ContinuousClock.now
         var sinceHousekeeping = 0
-        var lastPoll = ContinuousClock.now
         while running.flag.isSet {
-            // Flow control: with maxInFlight writes unconfirmed, wait for confirmations instead of
-            // taking more, but still poll at least every 100 ms so the group membership stays alive
-            // (a record such a poll returns is decided, a bounded overshoot). Only a stall of over a
-            // second pauses the partitions (which also drops what librdkafka prefetched).
-            if state.withLock({ $0.tracker.inFlight }) >= configuration.maxInFlight {
-                stalled(since: &stalledSince)
-                if ContinuousClock.now - lastPoll < .milliseconds(100) {
-                    Thread.sleep(forTimeInterval: 0.002)
-                    storeCommittable()
-                    continue
-                }
-            } else {
-                stalledSince = nil
+            let inFlight = state.withLock { $0.tracker.inFlight }
+            let stopped = { (assignment: [TopicPartition]) in
+                let stopped = Set(self.statistics.stoppedPartitions)
+                return assignment.filter { !stopped.contains($0) }
             }
-            lastPoll = .now
+            guard flow.shouldPoll(inFlight: inFlight, consumer: consumer, resumable: stopped) else {
+                storeCommittable()
+                flow.pause()
+                continue
+            }
             let event = consumer.poll(timeout: .milliseconds(100))
             switch event {
             case .record(let record)?:
@@ -193,7 +187,6 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             if event == nil || sinceHousekeeping >= 256 || ContinuousClock.now - lastHousekeeping >= .milliseconds(20) {
                 if let error = producer.fatalError { fatal = error; running.flag.set(false) }
                 storeCommittable()
-                applyBackpressure()
                 lastHousekeeping = .now
                 sinceHousekeeping = 0
             }
@@ -263,27 +256,8 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         }
     }
 
-    /// When in-flight writes stay at the bound for over a second (the outputs are down or slow),
-    /// the partitions are paused so nothing more is fetched.
-    private var stalledSince: ContinuousClock.Instant?
-
-    private func stalled(since: inout ContinuousClock.Instant?) {
-        let now = ContinuousClock.now
-        guard let start = since else { since = now; return }
-        if now - start > .seconds(1) && !state.withLock({ $0.paused }) {
-            state.withLock { $0.paused = true }
-            consumer.pause(consumer.assignment())
-        }
-    }
-
-    private func applyBackpressure() {
-        let (inFlight, paused) = state.withLock { ($0.tracker.inFlight, $0.paused) }
-        if paused && inFlight <= configuration.maxInFlight / 2 {
-            state.withLock { $0.paused = false }
-            let stopped = Set(statistics.stoppedPartitions)
-            consumer.resume(consumer.assignment().filter { !stopped.contains($0) })
-        }
-    }
+    /// Backpressure; on the consumer thread only (rebalance callbacks run there too).
+    private var flow: FlowControl
 
     /// Waits until `done` holds or `timeout` passes, waking on every confirmation.
     private func wait(upTo timeout: Duration, until done: () -> Bool) -> Bool {
@@ -332,8 +306,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     // MARK: KafkaRebalanceListener
 
     public func assigned(_ partitions: [TopicPartition]) {
-        let paused = state.withLock { $0.paused }
-        if paused { consumer.pause(partitions) }
+        if flow.paused { consumer.pause(partitions) }
     }
 
     public func revoking(_ partitions: [TopicPartition], lost: Bool) {

@@ -79,31 +79,13 @@ public final class KafkaSource: AsyncSequence, KafkaRebalanceListener, @unchecke
     }
 
     private func pollLoop() {
-        var lastPoll = ContinuousClock.now
-        var stalledSince: ContinuousClock.Instant?
-        var paused = false
+        var flow = FlowControl(maxInFlight: maxInFlight)
         while running.isSet {
-            let inFlight = tracker.withLock { $0.inFlight }
-            if inFlight >= maxInFlight {
-                let now = ContinuousClock.now
-                if stalledSince == nil { stalledSince = now }
-                if !paused, let since = stalledSince, now - since > .seconds(1) {
-                    consumer.pause(consumer.assignment())
-                    paused = true
-                }
-                if now - lastPoll < .milliseconds(100) {
-                    storeCommittable()
-                    Thread.sleep(forTimeInterval: 0.002)
-                    continue
-                }
-            } else {
-                stalledSince = nil
-                if paused && inFlight <= maxInFlight / 2 {
-                    consumer.resume(consumer.assignment())
-                    paused = false
-                }
+            guard flow.shouldPoll(inFlight: tracker.withLock { $0.inFlight }, consumer: consumer) else {
+                storeCommittable()
+                flow.pause()
+                continue
             }
-            lastPoll = .now
             switch consumer.poll(timeout: .milliseconds(100)) {
             case .record(let record)?:
                 tracker.withLock { $0.begin(TopicPartition(record.topic, record.partition), offset: record.offset) }
