@@ -162,13 +162,14 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         // what was stored once a second anyway.
         var lastHousekeeping = ContinuousClock.now
         var sinceHousekeeping = 0
+        // Partitions stopped by a failed write stay paused when the others resume.
+        let notStopped = { (assignment: [TopicPartition]) in
+            let stopped = Set(self.statistics.stoppedPartitions)
+            return assignment.filter { !stopped.contains($0) }
+        }
         while running.flag.isSet {
             let inFlight = state.withLock { $0.tracker.inFlight }
-            let stopped = { (assignment: [TopicPartition]) in
-                let stopped = Set(self.statistics.stoppedPartitions)
-                return assignment.filter { !stopped.contains($0) }
-            }
-            guard flow.shouldPoll(inFlight: inFlight, consumer: consumer, resumable: stopped) else {
+            guard flow.shouldPoll(inFlight: inFlight, consumer: consumer, resumable: notStopped) else {
                 storeCommittable()
                 flow.pause()
                 continue
