@@ -315,28 +315,12 @@ struct CaptureLineParser {
                         continue
                     }
                     guard p + 1 < limit else { break }
-                    let escape = base[p + 1]
-                    p += 2
-                    switch escape {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): target[n] = escape
-                    case UInt8(ascii: "b"): target[n] = 0x08
-                    case UInt8(ascii: "f"): target[n] = 0x0C
-                    case UInt8(ascii: "n"): target[n] = 0x0A
-                    case UInt8(ascii: "r"): target[n] = 0x0D
-                    case UInt8(ascii: "t"): target[n] = 0x09
-                    case UInt8(ascii: "u"):
-                        do throws(CaptureLineError) {
-                            let scalar = try unicodeEscape(at: &p, limit: limit)
-                            n += Self.writeUTF8(scalar, to: target + n)
-                            continue
-                        } catch {
-                            failure = error
-                        }
-                    default:
-                        failure = self.error("unknown escape '\\\(String(decoding: [escape], as: UTF8.self))' in a string", at: p - 2)
+                    do throws(CaptureLineError) {
+                        try decodeEscape(base, at: &p, limit: limit, into: target, at: &n)
+                    } catch {
+                        failure = error
+                        break
                     }
-                    if failure != nil { break }
-                    n += 1
                 }
                 count = n
             }
@@ -392,6 +376,31 @@ struct CaptureLineParser {
         return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes) & highs
     }
 
+    /// Decodes the escape at `p` (its backslash; a byte follows it) into `target` at `n`, moving
+    /// both past it. Shared by the fused scan-and-decode of values and by member names.
+    @inline(__always)
+    private func decodeEscape(_ base: UnsafePointer<UInt8>, at p: inout Int, limit: Int,
+                              into target: UnsafeMutablePointer<UInt8>, at n: inout Int) throws(CaptureLineError)
+    {
+        let escape = base[p + 1]
+        p += 2
+        switch escape {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): target[n] = escape
+        case UInt8(ascii: "b"): target[n] = 0x08
+        case UInt8(ascii: "f"): target[n] = 0x0C
+        case UInt8(ascii: "n"): target[n] = 0x0A
+        case UInt8(ascii: "r"): target[n] = 0x0D
+        case UInt8(ascii: "t"): target[n] = 0x09
+        case UInt8(ascii: "u"):
+            let scalar = try unicodeEscape(at: &p, limit: limit)
+            n += Self.writeUTF8(scalar, to: target + n)
+            return
+        default:
+            throw self.error("unknown escape '\\\(String(decoding: [escape], as: UTF8.self))' in a string", at: p - 2)
+        }
+        n += 1
+    }
+
     /// The bytes a string's content with escapes stands for.
     private func decodeString(_ content: Range<Int>) throws(CaptureLineError) -> [UInt8] {
         var failure: CaptureLineError?
@@ -413,28 +422,12 @@ struct CaptureLineParser {
                     }
                     guard i < content.upperBound else { break }
                     // scanString guarantees a byte after a backslash.
-                    let escape = base[i + 1]
-                    i += 2
-                    switch escape {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): target[n] = escape
-                    case UInt8(ascii: "b"): target[n] = 0x08
-                    case UInt8(ascii: "f"): target[n] = 0x0C
-                    case UInt8(ascii: "n"): target[n] = 0x0A
-                    case UInt8(ascii: "r"): target[n] = 0x0D
-                    case UInt8(ascii: "t"): target[n] = 0x09
-                    case UInt8(ascii: "u"):
-                        do throws(CaptureLineError) {
-                            let scalar = try unicodeEscape(at: &i, limit: content.upperBound)
-                            n += Self.writeUTF8(scalar, to: target + n)
-                            continue
-                        } catch {
-                            failure = error
-                        }
-                    default:
-                        failure = self.error("unknown escape '\\\(String(decoding: [escape], as: UTF8.self))' in a string", at: i - 2)
+                    do throws(CaptureLineError) {
+                        try decodeEscape(base, at: &i, limit: content.upperBound, into: target, at: &n)
+                    } catch {
+                        failure = error
+                        break
                     }
-                    if failure != nil { break }
-                    n += 1
                 }
                 count = n
             }
