@@ -61,12 +61,12 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         }
 
         /// Tollgate's consumer defaults: cooperative-sticky assignment, offsets stored by Tollgate
-        /// (only once confirmed) and committed by librdkafka every second, from the earliest offset
+        /// (only once confirmed) and committed by librdkafka four times a second, from the earliest offset
         /// when the group has none.
         var consumerSettings: [String: String] {
             var p = ["bootstrap.servers": brokers, "group.id": group,
                      "partition.assignment.strategy": "cooperative-sticky",
-                     "enable.auto.commit": "true", "auto.commit.interval.ms": "1000",
+                     "enable.auto.commit": "true", "auto.commit.interval.ms": "250",
                      "enable.auto.offset.store": "false", "auto.offset.reset": "earliest"]
             p.merge(properties) { $1 }
             p.merge(consumerProperties) { $1 }
@@ -159,7 +159,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         var fatal: KafkaError?
         // Housekeeping (storing committable offsets, backpressure, the producer's health) runs
         // every few milliseconds or records rather than after each record: librdkafka commits
-        // what was stored once a second anyway.
+        // what was stored four times a second anyway.
         var lastHousekeeping = ContinuousClock.now
         var sinceHousekeeping = 0
         // Partitions stopped by a failed write stay paused when the others resume.

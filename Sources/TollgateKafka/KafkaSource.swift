@@ -33,7 +33,7 @@ public final class KafkaSource: AsyncSequence, KafkaRebalanceListener, @unchecke
 
     /// Joins `group` for `topics` and starts fetching.
     /// - Parameter properties: librdkafka consumer properties; they override Tollgate's defaults
-    ///   (cooperative-sticky, offsets stored only when acknowledged, committed every second,
+    ///   (cooperative-sticky, offsets stored only when acknowledged, committed four times a second,
     ///   earliest offset for a new group).
     public init(brokers: String, group: String, topics: [String], properties: [String: String] = [:],
                 maxInFlight: Int = 10_000) throws(KafkaError)
@@ -42,7 +42,7 @@ public final class KafkaSource: AsyncSequence, KafkaRebalanceListener, @unchecke
         self.maxInFlight = maxInFlight
         var settings = ["bootstrap.servers": brokers, "group.id": group,
                         "partition.assignment.strategy": "cooperative-sticky",
-                        "enable.auto.commit": "true", "auto.commit.interval.ms": "1000",
+                        "enable.auto.commit": "true", "auto.commit.interval.ms": "250",
                         "enable.auto.offset.store": "false", "auto.offset.reset": "earliest"]
         settings.merge(properties) { $1 }
         consumer = try KafkaConsumerClient(properties: settings, listener: nil)
