@@ -37,35 +37,19 @@ enum KafkaTestSupport {
         return results.withLock { map in (1...inputs.count).map { map[UInt64($0)]! } }
     }
 
-    /// Every record of `topic` (all `partitions`), read from the start up to the high watermarks.
-    static func readAll(topic: String, partitions: Int32, brokers: String, timeout: Duration = .seconds(30)) throws -> [KafkaRecord] {
-        let consumer = try KafkaConsumerClient(properties: ["bootstrap.servers": brokers, "group.id": "reader-\(UUID().uuidString)",
-                                                            "enable.auto.commit": "false", "isolation.level": "read_committed"], listener: nil)
-        var ends: [TopicPartition: Int64] = [:]
-        var starts: [TopicPartition: Int64] = [:]
-        for p in 0..<partitions {
-            let tp = TopicPartition(topic, p)
-            let marks = try consumer.watermarks(tp, timeout: .seconds(10))
-            // The mock keeps about 5 MiB per partition and drops older data: a low watermark above
-            // 0 means records are gone, which the caller's checks then see as missing.
-            (starts[tp], ends[tp]) = (marks.low, marks.high)
-        }
-        try consumer.assign(starts)
-        var positions: [TopicPartition: Int64] = [:]
+    /// Every record of `topic`, read from the start up to the high watermarks.
+    static func readAll(topic: String, brokers: String, timeout: Duration = .seconds(30)) throws -> [KafkaRecord] {
+        // `tollgate capture kafka`'s reader: every partition from its low to its high watermark. The
+        // mock keeps about 5 MiB per partition and drops older data; records gone that way show up
+        // in the callers' checks as missing.
         var records: [KafkaRecord] = []
         let deadline = ContinuousClock.now + timeout
-        func finished() -> Bool { ends.allSatisfy { $0.value <= starts[$0.key]! || (positions[$0.key] ?? -1) >= $0.value - 1 } }
-        while !finished() {
-            guard ContinuousClock.now < deadline else {
-                throw KafkaError(message: "reading \(topic) timed out: \(positions) of \(ends)")
-            }
-            guard let event = consumer.poll(timeout: .milliseconds(100)) else { continue }
-            if case .record(let record) = event {
-                records.append(record)
-                positions[TopicPartition(record.topic, record.partition)] = record.offset
-            }
-        }
-        consumer.close()
+        var timedOut = false
+        _ = try KafkaCapture.read(.init(brokers: brokers, topic: topic), shouldStop: {
+            timedOut = ContinuousClock.now > deadline
+            return timedOut
+        }) { records.append($0) }
+        if timedOut { throw KafkaError(message: "reading \(topic) timed out after \(records.count) records") }
         return records
     }
 
