@@ -128,8 +128,6 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     private let running = RunFlagBox()
     private var consumer: KafkaConsumerClient!
     private var producer: KafkaProducerClient!
-    /// Signalled on every confirmation, for waits on in-flight writes.
-    private let progress = DispatchSemaphore(value: 0)
 
     /// Connects both clients (the consumer joins the group when ``run()`` starts).
     /// - Throws: ``KafkaError`` for a property librdkafka refuses.
@@ -243,7 +241,6 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             FileHandle.standardError.write(Data("tollgate: \(statistics.errors.last ?? "")\n".utf8))
             consumer.pause([stop])
         }
-        progress.signal()
     }
 
     private func storeCommittable() {
@@ -260,13 +257,13 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     /// Backpressure; on the consumer thread only (rebalance callbacks run there too).
     private var flow: FlowControl
 
-    /// Waits until `done` holds or `timeout` passes, waking on every confirmation.
+    /// Waits until `done` holds or `timeout` passes, checking every 5 ms (revocations and
+    /// shutdown only: nothing on the delivery path pays for it).
     private func wait(upTo timeout: Duration, until done: () -> Bool) -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !done() {
-            let left = deadline - ContinuousClock.now
-            if left <= .zero { return false }
-            _ = progress.wait(timeout: .now() + .milliseconds(Int(min(left.milliseconds, 100))))
+            if ContinuousClock.now >= deadline { return false }
+            Thread.sleep(forTimeInterval: 0.005)
         }
         return true
     }
