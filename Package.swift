@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Tollgate", targets: ["Tollgate"]),
         .library(name: "TollgateTesting", targets: ["TollgateTesting"]),
         .library(name: "TollgateKafka", targets: ["TollgateKafka"]),
+        .library(name: "TollgateRabbitMQ", targets: ["TollgateRabbitMQ"]),
         .executable(name: "tollgate", targets: ["tollgate"]),
     ],
     dependencies: [
@@ -39,6 +40,28 @@ let package = Package(
             dependencies: ["Tollgate", "CRdKafka"],
             exclude: ["RDKafka/CRdKafka"]
         ),
+        // rabbitmq-c (Debian: librabbitmq-dev), from the system; declared inside the RabbitMQ adapter's
+        // AMQP/ folder, the only place that touches C.
+        .systemLibrary(
+            name: "CRabbitMQ",
+            path: "Sources/TollgateRabbitMQ/AMQP/CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        // amqp_login is variadic, which Swift cannot call: a fixed-argument wrapper in C.
+        .target(
+            name: "CAMQPLogin",
+            dependencies: ["CRabbitMQ"],
+            path: "Sources/TollgateRabbitMQ/AMQP/CAMQPLogin"
+        ),
+        // The RabbitMQ adapter: queue consumer with manual acks and prefetch, publisher with confirms
+        // and mandatory routing, acks only after the output is confirmed, reconnection. Only files in
+        // AMQP/ import C.
+        .target(
+            name: "TollgateRabbitMQ",
+            dependencies: ["Tollgate", "CRabbitMQ", "CAMQPLogin"],
+            exclude: ["AMQP/CRabbitMQ", "AMQP/CAMQPLogin"]
+        ),
         // Helpers for users' own test suites: replay a capture, assert on the report.
         .target(
             name: "TollgateTesting",
@@ -49,6 +72,7 @@ let package = Package(
             dependencies: [
                 "Tollgate",
                 "TollgateKafka",
+                "TollgateRabbitMQ",
                 "TollgateSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -75,6 +99,11 @@ let package = Package(
         .testTarget(
             name: "TollgateKafkaTests",
             dependencies: ["TollgateKafka", "Tollgate"]
+        ),
+        // The RabbitMQ adapter against the real rabbitmq-server that scripts/test.sh starts.
+        .testTarget(
+            name: "TollgateRabbitMQTests",
+            dependencies: ["TollgateRabbitMQ", "Tollgate"]
         ),
         // Written as a user's test would be: only `import TollgateTesting`.
         .testTarget(
