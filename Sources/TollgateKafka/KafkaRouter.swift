@@ -115,11 +115,16 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     private struct Pending {
         var partition: TopicPartition
         var offset: Int64
+        /// Kept for writes to another broker's sink, which may be retried.
+        var record: OutputRecord?
+        var attempts = 0
     }
 
     private struct State {
         var tracker = OffsetTracker()
         var pending: [UInt64: Pending] = [:]
+        /// Writes to another broker's sink that failed retriably: written again when due.
+        var retries: [(token: UInt64, due: ContinuousClock.Instant)] = []
         var nextToken: UInt64 = 1
         var statistics = Statistics()
     }
@@ -127,16 +132,24 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     private let state = Mutex(State())
     private let running = RunFlagBox()
     private var consumer: KafkaConsumerClient!
-    private var producer: KafkaProducerClient!
+    private var producer: KafkaProducerClient?
+    /// Outputs on another broker (a RabbitMQ exchange, say), instead of the producer.
+    public let sink: (any OutputSink)?
 
     /// Connects both clients (the consumer joins the group when ``run()`` starts).
+    /// - Parameter sink: where outputs go when not to topics of the source cluster (a cross-broker
+    ///   route); `approvedTopic` and `quarantineTopic` are then unused. A write it reports as
+    ///   retriable is written again with backoff while the input offset stays uncommitted.
     /// - Throws: ``KafkaError`` for a property librdkafka refuses.
-    public init(pipeline: Pipeline, configuration: Configuration) throws(KafkaError) {
+    public init(pipeline: Pipeline, configuration: Configuration, sink: (any OutputSink)? = nil) throws(KafkaError) {
         self.pipeline = pipeline
         self.configuration = configuration
+        self.sink = sink
         flow = FlowControl(maxInFlight: configuration.maxInFlight)
-        producer = try KafkaProducerClient(properties: configuration.producerSettings) { [weak self] token, result in
-            self?.delivered(token, result)
+        if sink == nil {
+            producer = try KafkaProducerClient(properties: configuration.producerSettings) { [weak self] token, result in
+                self?.delivered(token, result)
+            }
         }
         consumer = try KafkaConsumerClient(properties: configuration.consumerSettings, listener: self)
     }
@@ -152,6 +165,13 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     /// - Throws: ``KafkaError`` when the subscription fails or a client hits a fatal error.
     public func runBlocking() throws(KafkaError) {
         running.flag.set(true)
+        if let sink {
+            do {
+                try sink.start { [weak self] token, result in self?.written(token, result) }
+            } catch {
+                throw KafkaError(message: "cannot start the output \(sink.description): \(error)")
+            }
+        }
         try consumer.subscribe(configuration.topics)
         let evaluator = pipeline.makeEvaluator()
         var fatal: KafkaError?
@@ -184,7 +204,8 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
                 if error.isFatal { fatal = error; running.flag.set(false) }
             }
             if event == nil || sinceHousekeeping >= 256 || ContinuousClock.now - lastHousekeeping >= .milliseconds(20) {
-                if let error = producer.fatalError { fatal = error; running.flag.set(false) }
+                if let error = producer?.fatalError { fatal = error; running.flag.set(false) }
+                retryDue()
                 storeCommittable()
                 lastHousekeeping = .now
                 sinceHousekeeping = 0
@@ -198,23 +219,73 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         let partition = TopicPartition(record.topic, record.partition)
         let message = Self.message(for: record, group: configuration.group)
         let verdict = evaluator.evaluate(message)
+        if let sink {
+            let output = OutputRecord(message: message, verdict: verdict, quarantine: configuration.quarantine, quarantinedAt: Self.nowMilliseconds())
+            let token = begin(partition, record.offset, verdict: verdict, output: output)
+            sink.write(output, token: token)
+            return
+        }
         let (topic, headers) = Self.output(for: message, verdict: verdict, configuration: configuration)
-        let token = state.withLock { state -> UInt64 in
+        let token = begin(partition, record.offset, verdict: verdict, output: nil)
+        do {
+            try producer!.produce(topic: topic, key: record.key, value: record.value ?? [], headers: headers,
+                                  timestamp: record.timestamp, token: token)
+        } catch {
+            delivered(token, .failure(error))
+        }
+    }
+
+    private func begin(_ partition: TopicPartition, _ offset: Int64, verdict: Verdict, output: OutputRecord?) -> UInt64 {
+        state.withLock { state -> UInt64 in
             let token = state.nextToken
             state.nextToken += 1
-            state.pending[token] = Pending(partition: partition, offset: record.offset)
-            state.tracker.begin(partition, offset: record.offset)
+            state.pending[token] = Pending(partition: partition, offset: offset, record: output)
+            state.tracker.begin(partition, offset: offset)
             state.statistics.consumed += 1
             if state.statistics.firstConsumedAt == nil { state.statistics.firstConsumedAt = .now }
             if verdict.isApproved { state.statistics.approved += 1 } else { state.statistics.quarantined += 1 }
             return token
         }
-        do {
-            try producer.produce(topic: topic, key: record.key, value: record.value ?? [], headers: headers,
-                                 timestamp: record.timestamp, token: token)
-        } catch {
-            delivered(token, .failure(error))
+    }
+
+    /// A confirmation from another broker's sink, on its thread.
+    private func written(_ token: UInt64, _ result: Result<Void, OutputError>) {
+        switch result {
+        case .success:
+            delivered(token, .success(KafkaDelivery(partition: -1, offset: -1)))
+        case .failure(let error) where error.retriable:
+            let attempts = state.withLock { state -> Int? in
+                guard state.pending[token] != nil else { return nil }
+                state.pending[token]!.attempts += 1
+                let attempts = state.pending[token]!.attempts
+                let backoff = min(30_000, 100 << min(attempts, 12))
+                state.retries.append((token, .now + .milliseconds(Int.random(in: backoff / 2...backoff))))
+                Self.append(&state.statistics, "output write failed (the offset stays uncommitted and the write is retried): \(error)")
+                return attempts
+            }
+            if attempts == 1 || attempts.map({ $0 % 20 == 0 }) == true {
+                FileHandle.standardError.write(Data("tollgate: output write failed, retrying: \(error)\n".utf8))
+            }
+        case .failure(let error):
+            delivered(token, .failure(KafkaError(message: error.description)))
         }
+    }
+
+    /// Writes again the sink writes whose retry is due.
+    private func retryDue() {
+        guard let sink else { return }
+        let now = ContinuousClock.now
+        let due = state.withLock { state -> [(UInt64, OutputRecord)] in
+            guard !state.retries.isEmpty else { return [] }
+            var due: [(UInt64, OutputRecord)] = []
+            state.retries.removeAll { retry in
+                guard retry.due <= now else { return false }
+                if let record = state.pending[retry.token]?.record { due.append((retry.token, record)) }
+                return true
+            }
+            return due
+        }
+        for (token, record) in due { sink.write(record, token: token) }
     }
 
     /// A delivery report, on the producer's polling thread.
@@ -276,7 +347,8 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         storeCommittable()
         commitBeforeLeaving()
         consumer.close()
-        producer.flush(timeout: .seconds(5))
+        _ = producer?.flush(timeout: .seconds(5))
+        sink?.close(timeout: .seconds(5))
     }
 
     /// Commits the stored offsets. A commit refused because the group is rebalancing (another
@@ -322,6 +394,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             // Late confirmations for the revoked partitions find no pending entry and are ignored.
             let revoked = Set(partitions)
             state.pending = state.pending.filter { !revoked.contains($0.value.partition) }
+            state.retries.removeAll { state.pending[$0.token] == nil }
         }
         if !offsets.isEmpty { try? consumer.storeOffsets(offsets) }
     }

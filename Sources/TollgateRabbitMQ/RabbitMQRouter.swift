@@ -74,6 +74,8 @@ public final class RabbitMQRouter: @unchecked Sendable {
         /// Connections made after the first.
         public var reconnections = 0
         public var connected = false
+        /// Outputs written and not yet confirmed, or waiting to be retried.
+        public var inFlight = 0
         /// The most recent errors, newest last.
         public var errors: [String] = []
         public var firstConsumedAt: ContinuousClock.Instant?
@@ -103,6 +105,11 @@ public final class RabbitMQRouter: @unchecked Sendable {
         var due: ContinuousClock.Instant
         var pending: Pending
     }
+
+    /// Where connection losses, reconnections and failing writes are reported as they happen
+    /// (standard error by default); the same text repeated within 5 seconds is reported once.
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("tollgate: \($0)\n".utf8)) }
+    private var lastLogged: (text: String, at: ContinuousClock.Instant)?
 
     private let confirmations = Mutex<[(UInt64, Result<Void, OutputError>)]>([])
     private let stats = Mutex(Statistics())
@@ -235,6 +242,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
             if stats.connected == false, epoch > 1 { stats.reconnections += 1 }
             stats.connected = true
         }
+        report("consuming queue '\(configuration.queue)' on \(configuration.url) (prefetch \(configuration.prefetch))" + (epoch > 1 ? ", reconnected" : ""))
     }
 
     /// The connection is gone: every unacknowledged input goes back to the broker, which delivers
@@ -287,6 +295,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
                                   quarantinedAt: UInt64(max(0, Date().timeIntervalSince1970 * 1000)), native: delivery.properties)
         stats.withLock { stats in
             stats.consumed += 1
+            stats.inFlight = pending.count + retries.count + 1
             if stats.firstConsumedAt == nil { stats.firstConsumedAt = .now }
             if delivery.redelivered { stats.redelivered += 1 }
             if verdict.isApproved { stats.approved += 1 } else { stats.quarantined += 1 }
@@ -328,13 +337,14 @@ public final class RabbitMQRouter: @unchecked Sendable {
             }
         }
         stats.withLock { stats in
+            stats.inFlight = pending.count + retries.count
             stats.confirmed += confirmedCount
             if confirmedCount > 0 { stats.lastConfirmedAt = .now }
             stats.writeFailures += failures.count
             for failure in Set(failures) { Self.append(&stats, "output write failed (the input stays unacknowledged and the write is retried): \(failure)") }
         }
         if let failure = failures.last {
-            FileHandle.standardError.write(Data("tollgate: output write failed, retrying: \(failure)\n".utf8))
+            report("output write failed; the input stays unacknowledged and the write is retried: \(failure)")
         }
     }
 
@@ -432,6 +442,13 @@ public final class RabbitMQRouter: @unchecked Sendable {
 
     private func note(_ message: String) {
         stats.withLock { Self.append(&$0, message) }
+        report(message)
+    }
+
+    private func report(_ message: String) {
+        if let last = lastLogged, last.text == message, ContinuousClock.now - last.at < .seconds(5) { return }
+        lastLogged = (message, .now)
+        log(message)
     }
 
     private static func append(_ statistics: inout Statistics, _ message: String) {

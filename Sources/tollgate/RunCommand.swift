@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Tollgate
 import TollgateKafka
+import TollgateRabbitMQ
 import Synchronization
 
 /// `tollgate run`: the sidecar.
@@ -51,14 +52,22 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: "\(error)")
         }
-        guard case .kafka(let kafka) = settings.source else { throw CommandFailure(message: "\(config): no Kafka source") }
+        let kafka: SidecarConfiguration.KafkaSource
+        switch settings.source {
+        case .kafka(let source): kafka = source
+        case .rabbitMQ(let source):
+            try driveRabbitMQ(settings: settings, source: source, pipeline: pipeline)
+            return
+        }
 
         var mock: KafkaMockCluster?
         var brokers = kafka.brokers
         if kafka.usesMockCluster {
             do {
                 let cluster = try KafkaMockCluster(brokers: 1)
-                for topic in kafka.topics + [settings.approvedRoute, settings.quarantineRoute] {
+                var outputs: [String] = []
+                for case .sameBroker(let topic) in [settings.approvedDestination, settings.quarantineDestination] { outputs.append(topic) }
+                for topic in kafka.topics + outputs {
                     try cluster.createTopic(topic, partitions: kafka.mockPartitions)
                 }
                 brokers = cluster.bootstrapServers
@@ -88,10 +97,14 @@ struct RunCommand: ParsableCommand {
             properties: kafka.properties, consumerProperties: kafka.consumerProperties,
             producerProperties: kafka.producerProperties, maxInFlight: settings.maxInFlight,
             quarantine: settings.quarantine, shutdownTimeout: settings.shutdownTimeout)
+        let sink = try Self.crossBrokerSink(settings, brokers: brokers, kafka: kafka, config: config)
+        if sink != nil, settings.guarantee == .exactlyOnce {
+            throw CommandFailure(message: "\(config): 'guarantee: exactly-once' needs both routes on the source's Kafka cluster (a transaction cannot span brokers)")
+        }
         do {
             switch settings.guarantee {
             case .atLeastOnce:
-                router = try KafkaRouter(pipeline: pipeline, configuration: routerConfiguration)
+                router = try KafkaRouter(pipeline: pipeline, configuration: routerConfiguration, sink: sink)
             case .exactlyOnce:
                 let id = kafka.transactionalId ?? "tollgate-\(kafka.group)-\(ProcessInfo.processInfo.hostName)"
                 router = try KafkaTransactionalRouter(pipeline: pipeline, configuration: routerConfiguration, transactionalId: id)
@@ -100,14 +113,18 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: "\(config): \(error)")
         }
-        StandardError.write("tollgate: consuming \(kafka.topics.joined(separator: ", ")) as group \(kafka.group); approved -> \(settings.approvedRoute), quarantine -> \(settings.quarantineRoute)")
+        StandardError.write("tollgate: consuming \(kafka.topics.joined(separator: ", ")) as group \(kafka.group); approved -> \(Self.describe(settings.approvedDestination)), quarantine -> \(Self.describe(settings.quarantineDestination))")
 
         let signals = SignalWatcher { [weak router] signalNumber in
             StandardError.write("tollgate: \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
             router?.stop()
         }
-        let reporter = statusInterval > 0 ? StatusReporter(router: router, every: statusInterval) : nil
-        let idleWatcher = stopWhenIdle.map { IdleWatcher(router: router, after: $0) }
+        let reporter = statusInterval > 0 ? StatusReporter(every: statusInterval) { [weak router] in router.map { Self.summary($0.statistics) } } : nil
+        let idleWatcher = stopWhenIdle.map { seconds in
+            IdleWatcher(after: seconds, counters: { [weak router] in
+                router.map { s in (s.statistics.consumed, s.statistics.consumed - s.statistics.confirmed - s.statistics.failed) }
+            }, stop: { [weak router] in router?.stop() })
+        }
         var failure: Error?
         do {
             try router.runBlocking()
@@ -119,12 +136,40 @@ struct RunCommand: ParsableCommand {
         withExtendedLifetime(signals) {}
         let s = router.statistics
         StandardError.write("tollgate: stopped: \(Self.summary(s))")
-        if onMock { Self.showOutputs(settings, brokers: brokers) }
+        if onMock, sink == nil { Self.showOutputs(settings, brokers: brokers) }
         if let failure { throw CommandFailure(message: "\(failure)", exitStatus: 1) }
         if !s.stoppedPartitions.isEmpty {
             throw CommandFailure(message: "writes failed for \(s.stoppedPartitions.map(\.description).joined(separator: ", ")); their offsets were not committed past the failure", exitStatus: 1)
         }
         }
+
+    /// For a Kafka source whose routes are not both topics of its own cluster: the sink that writes
+    /// them (RabbitMQ exchanges, or one route on the cluster and one elsewhere).
+    static func crossBrokerSink(_ settings: SidecarConfiguration, brokers: String, kafka: SidecarConfiguration.KafkaSource,
+                                config: String) throws -> (any OutputSink)?
+    {
+        func sink(_ destination: SidecarConfiguration.Destination) throws -> any OutputSink {
+            switch destination {
+            case .sameBroker(let topic), .kafka(_, let topic, _):
+                return KafkaOutputSink(brokers: brokers, approvedTopic: topic, quarantineTopic: topic,
+                                       properties: kafka.properties.merging(kafka.producerProperties) { $1 })
+            case .rabbitMQ(let text, let exchange, let routingKey):
+                let url: RabbitMQURL
+                do { url = try RabbitMQURL(parsing: text ?? "") } catch { throw CommandFailure(message: "\(config): routes: \(error)") }
+                let destination = RabbitMQDestination(exchange: exchange, routingKey: routingKey)
+                return RabbitMQSink(configuration: .init(url: url, approved: destination, quarantine: destination))
+            }
+        }
+        let (approved, quarantine) = (settings.approvedDestination, settings.quarantineDestination)
+        if case .sameBroker = approved, case .sameBroker = quarantine { return nil }
+        if case .rabbitMQ(let a, let ae, let ak) = approved, case .rabbitMQ(let q, let qe, let qk) = quarantine, a == q {
+            let url: RabbitMQURL
+            do { url = try RabbitMQURL(parsing: a ?? "") } catch { throw CommandFailure(message: "\(config): routes: \(error)") }
+            return RabbitMQSink(configuration: .init(url: url, approved: .init(exchange: ae, routingKey: ak),
+                                                     quarantine: .init(exchange: qe, routingKey: qk)))
+        }
+        return SplitSink(approved: try sink(approved), quarantine: try sink(quarantine))
+    }
 
     /// Produces a capture file's messages into the (mock) source topics: each into its own topic
     /// when that is a source, else the first; partition kept modulo `partitions`.
@@ -198,12 +243,12 @@ struct RunCommand: ParsableCommand {
 final class StatusReporter: @unchecked Sendable {
     private let timer: DispatchSourceTimer
 
-    init(router: any KafkaSidecar, every seconds: Int) {
+    init(every seconds: Int, summary: @escaping @Sendable () -> String?) {
         timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
-        timer.setEventHandler { [weak router] in
-            guard let router else { return }
-            StandardError.write("tollgate: \(RunCommand.summary(router.statistics))")
+        timer.setEventHandler {
+            guard let text = summary() else { return }
+            StandardError.write("tollgate: \(text)")
         }
         timer.resume()
     }
@@ -216,20 +261,20 @@ final class StatusReporter: @unchecked Sendable {
 final class IdleWatcher: @unchecked Sendable {
     private let timer: DispatchSourceTimer
 
-    init(router: any KafkaSidecar, after seconds: Double) {
+    /// - Parameter counters: messages consumed so far, and how many of them are still in flight.
+    init(after seconds: Double, counters: @escaping @Sendable () -> (consumed: Int, inFlight: Int)?, stop: @escaping @Sendable () -> Void) {
         timer = DispatchSource.makeTimerSource(queue: .global())
         var lastConsumed = -1
         var idleSince = ContinuousClock.now
         timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
-        timer.setEventHandler { [weak router] in
-            guard let router else { return }
-            let s = router.statistics
-            if s.consumed != lastConsumed || s.confirmed + s.failed < s.consumed {
+        timer.setEventHandler {
+            guard let s = counters() else { return }
+            if s.consumed != lastConsumed || s.inFlight > 0 {
                 lastConsumed = s.consumed
                 idleSince = .now
             } else if s.consumed > 0 && ContinuousClock.now - idleSince >= .milliseconds(Int(seconds * 1000)) {
                 StandardError.write("tollgate: idle for \(seconds) s: stopping")
-                router.stop()
+                stop()
             }
         }
         timer.resume()

@@ -15,9 +15,20 @@ import Yams
 ///     producer: {linger.ms: 5}              # producer-only properties
 ///     transactionalId: tollgate-orders-1    # exactly-once only; default tollgate-<group>-<host>
 ///     mock: {partitions: 4, preload: [capture.jsonl]}   # brokers: mock only
+/// # or a RabbitMQ queue:
+/// #  rabbitmq:
+/// #    url: amqp://user:password@localhost:5672/vhost   # amqps:// for TLS
+/// #    queue: orders
+/// #    prefetch: 1000                # unacknowledged deliveries at once
+/// #    heartbeat: 10                 # seconds
+/// #    tls: {caCertificate: ca.pem, certificate: client.pem, key: client.key, verifyPeer: true, verifyHostname: true}
+/// #    declare: {exchanges: [...], queues: [...], bindings: [...]}   # created at start when missing
 /// routes:
-///   approved: orders.approved        # topics on the same cluster
+///   approved: orders.approved        # a topic (Kafka source) or exchange (RabbitMQ source) on the same broker
 ///   quarantine: orders.quarantine
+///   # or on another broker:
+///   # quarantine: {kafka: {brokers: localhost:9092, topic: orders.quarantine, properties: {...}}}
+///   # quarantine: {rabbitmq: {url: amqp://..., exchange: orders.quarantine, routingKey: bad}}
 /// guarantee: at-least-once           # or exactly-once (Kafka transactions)
 /// maxInFlight: 100000                # consumed, not yet confirmed; then fetching pauses
 /// quarantine:
@@ -65,8 +76,58 @@ public struct SidecarConfiguration: Sendable {
         public var usesMockCluster: Bool { brokers == "mock" }
     }
 
+    /// A RabbitMQ queue to consume.
+    public struct RabbitMQSource: Sendable, Hashable {
+        /// `amqp://user:password@host:port/vhost` or `amqps://...`.
+        public var url: String
+        public var queue: String
+        public var prefetch: Int = 1000
+        public var heartbeat: Int = 10
+        public var tls = RabbitMQTLSSettings()
+        /// Declared on every (re)connection, before consuming.
+        public var declare = RabbitMQTopology()
+
+        public init(url: String, queue: String) {
+            self.url = url
+            self.queue = queue
+        }
+    }
+
+    /// TLS for `amqps://` URLs.
+    public struct RabbitMQTLSSettings: Sendable, Hashable {
+        public var caCertificate: String?
+        public var certificate: String?
+        public var key: String?
+        public var verifyPeer = true
+        public var verifyHostname = true
+        public init() {}
+    }
+
     public enum Source: Sendable, Hashable {
         case kafka(KafkaSource)
+        case rabbitMQ(RabbitMQSource)
+    }
+
+    /// Where a route writes.
+    public enum Destination: Sendable, Hashable {
+        /// A topic (Kafka source) or an exchange (RabbitMQ source, routing key kept) on the
+        /// source's own broker.
+        case sameBroker(String)
+        /// A Kafka topic on a cluster of its own (a RabbitMQ source routing to Kafka).
+        case kafka(brokers: String, topic: String, properties: [String: String])
+        /// A RabbitMQ exchange (a Kafka source routing to RabbitMQ, or another RabbitMQ broker):
+        /// `url` nil means the source's broker; `routingKey` nil keeps the input's routing key (or
+        /// the Kafka topic's name).
+        case rabbitMQ(url: String?, exchange: String, routingKey: String?)
+
+        /// The topic or exchange name.
+        public var name: String {
+            switch self {
+            case .sameBroker(let name): name
+            case .kafka(_, let topic, _): topic
+            case .rabbitMQ(_, let exchange, _): exchange
+            }
+        }
     }
 
     public enum Guarantee: String, Sendable, Hashable {
@@ -75,8 +136,11 @@ public struct SidecarConfiguration: Sendable {
     }
 
     public var source: Source
-    public var approvedRoute: String
-    public var quarantineRoute: String
+    /// The approved destination's topic or exchange name.
+    public var approvedRoute: String { approvedDestination.name }
+    public var quarantineRoute: String { quarantineDestination.name }
+    public var approvedDestination: Destination
+    public var quarantineDestination: Destination
     public var guarantee: Guarantee
     public var maxInFlight: Int
     public var quarantine: QuarantineOptions
@@ -88,8 +152,8 @@ public struct SidecarConfiguration: Sendable {
                 shutdownTimeout: Duration = .seconds(30), pipeline: PipelineConfiguration = PipelineConfiguration())
     {
         self.source = source
-        self.approvedRoute = approvedRoute
-        self.quarantineRoute = quarantineRoute
+        approvedDestination = .sameBroker(approvedRoute)
+        quarantineDestination = .sameBroker(quarantineRoute)
         self.guarantee = guarantee
         self.maxInFlight = maxInFlight
         self.quarantine = quarantine
@@ -115,23 +179,26 @@ public struct SidecarConfiguration: Sendable {
         let root = try reader.root()
         let pipeline = try PipelineConfiguration.parse(root, reader: reader, otherKeys: keys)
         var source: Source?
-        var approved: String?
-        var quarantineRoute: String?
+        var approved: Destination?
+        var quarantineRoute: Destination?
         var configuration = SidecarConfiguration(source: .kafka(KafkaSource(brokers: "", topics: [])), approvedRoute: "",
                                                  quarantineRoute: "", pipeline: pipeline)
         let pipelineKeys: Set<String> = ["schemas", "limits", "bindings", "rules"]
         for (key, value, line) in try reader.members(of: root, path: "", allowed: keys.union(pipelineKeys)) where !pipelineKeys.contains(key) {
             switch key {
             case "source":
-                for (kind, settings, _) in try reader.members(of: try reader.mapping(value, key: "source"), path: "source", allowed: ["kafka"]) {
-                    _ = kind
-                    source = .kafka(try kafkaSource(settings, reader: reader))
+                let kinds = try reader.members(of: try reader.mapping(value, key: "source"), path: "source", allowed: ["kafka", "rabbitmq"])
+                if kinds.count > 1 {
+                    throw TollgateError(.invalidConfiguration, "'source' names both kafka and rabbitmq; a sidecar consumes from one", file: file, line: line)
+                }
+                for (kind, settings, _) in kinds {
+                    source = kind == "kafka" ? .kafka(try kafkaSource(settings, reader: reader)) : .rabbitMQ(try rabbitMQSource(settings, reader: reader))
                 }
             case "routes":
                 for (route, destination, _) in try reader.members(of: try reader.mapping(value, key: "routes"), path: "routes",
                                                                   allowed: ["approved", "quarantine"]) {
-                    let name = try reader.string(destination, key: "routes.\(route)")
-                    if route == "approved" { approved = name } else { quarantineRoute = name }
+                    let target = try self.destination(destination, path: "routes.\(route)", reader: reader)
+                    if route == "approved" { approved = target } else { quarantineRoute = target }
                 }
             case "guarantee":
                 let text = try reader.string(value, key: "guarantee")
@@ -163,12 +230,20 @@ public struct SidecarConfiguration: Sendable {
         if approved == quarantineRoute {
             throw TollgateError(.invalidConfiguration, "'routes.approved' and 'routes.quarantine' are both \(approved); they must differ", file: file)
         }
-        if case .kafka(let kafka) = source, kafka.topics.contains(approved) || kafka.topics.contains(quarantineRoute) {
-            throw TollgateError(.invalidConfiguration, "a route writes to a source topic; that would loop forever", file: file)
+        for target in [approved, quarantineRoute] {
+            switch (source, target) {
+            case (.kafka(let kafka), .sameBroker(let topic)) where kafka.topics.contains(topic):
+                throw TollgateError(.invalidConfiguration, "a route writes to a source topic; that would loop forever", file: file)
+            case (.kafka, .kafka):
+                throw TollgateError(.invalidConfiguration, "with a Kafka source, write a route as the topic's name: it goes to the source's cluster", file: file)
+            case (.kafka, .rabbitMQ(nil, _, _)):
+                throw TollgateError(.invalidConfiguration, "a RabbitMQ route from a Kafka source needs its 'url'", file: file)
+            default: break
+            }
         }
         configuration.source = source
-        configuration.approvedRoute = approved
-        configuration.quarantineRoute = quarantineRoute
+        configuration.approvedDestination = approved
+        configuration.quarantineDestination = quarantineRoute
         return configuration
     }
 
@@ -221,6 +296,128 @@ public struct SidecarConfiguration: Sendable {
         kafka.brokers = brokers
         kafka.topics = topics
         return kafka
+    }
+
+    /// A route: a name on the source's broker, or `{kafka: {...}}` / `{rabbitmq: {...}}`.
+    private static func destination(_ node: Node, path: String, reader: YAMLReader) throws(TollgateError) -> Destination {
+        if case .scalar = node { return .sameBroker(try reader.string(node, key: path)) }
+        let kinds = try reader.members(of: try reader.mapping(node, key: path), path: path, allowed: ["kafka", "rabbitmq"])
+        guard kinds.count == 1, let (kind, settings, _) = kinds.first else {
+            throw TollgateError(.invalidConfiguration, "'\(path)' is a name, or one of {kafka: {brokers, topic}} and {rabbitmq: {exchange, url, routingKey}}", file: reader.file)
+        }
+        let inner = "\(path).\(kind)"
+        if kind == "kafka" {
+            var brokers: String?, topic: String?
+            var properties: [String: String] = [:]
+            for (key, value, _) in try reader.members(of: try reader.mapping(settings, key: inner), path: inner, allowed: ["brokers", "topic", "properties"]) {
+                switch key {
+                case "brokers": brokers = try reader.string(value, key: "\(inner).brokers")
+                case "topic": topic = try reader.string(value, key: "\(inner).topic")
+                default: properties = try self.properties(value, path: "\(inner).properties", reader: reader)
+                }
+            }
+            guard let brokers, let topic else {
+                throw TollgateError(.invalidConfiguration, "'\(inner)' needs 'brokers' and 'topic'", file: reader.file)
+            }
+            return .kafka(brokers: brokers, topic: topic, properties: properties)
+        }
+        var url: String?, exchange: String?, routingKey: String?
+        for (key, value, _) in try reader.members(of: try reader.mapping(settings, key: inner), path: inner, allowed: ["url", "exchange", "routingKey"]) {
+            switch key {
+            case "url": url = try reader.string(value, key: "\(inner).url")
+            case "exchange": exchange = try reader.string(value, key: "\(inner).exchange")
+            default: routingKey = try reader.string(value, key: "\(inner).routingKey")
+            }
+        }
+        guard let exchange else { throw TollgateError(.invalidConfiguration, "'\(inner).exchange' is missing", file: reader.file) }
+        return .rabbitMQ(url: url, exchange: exchange, routingKey: routingKey)
+    }
+
+    private static func rabbitMQSource(_ node: Node, reader: YAMLReader) throws(TollgateError) -> RabbitMQSource {
+        var source = RabbitMQSource(url: "", queue: "")
+        let path = "source.rabbitmq"
+        for (key, value, _) in try reader.members(of: try reader.mapping(node, key: path), path: path,
+                                                  allowed: ["url", "queue", "prefetch", "heartbeat", "tls", "declare"]) {
+            let keyPath = "\(path).\(key)"
+            switch key {
+            case "url": source.url = try reader.string(value, key: keyPath)
+            case "queue": source.queue = try reader.string(value, key: keyPath)
+            case "prefetch": source.prefetch = try reader.int(value, key: keyPath, minimum: 1)
+            case "heartbeat": source.heartbeat = try reader.int(value, key: keyPath, minimum: 0)
+            case "tls":
+                for (k, v, _) in try reader.members(of: try reader.mapping(value, key: keyPath), path: keyPath,
+                                                    allowed: ["caCertificate", "certificate", "key", "verifyPeer", "verifyHostname"]) {
+                    switch k {
+                    case "caCertificate": source.tls.caCertificate = try reader.string(v, key: "\(keyPath).\(k)")
+                    case "certificate": source.tls.certificate = try reader.string(v, key: "\(keyPath).\(k)")
+                    case "key": source.tls.key = try reader.string(v, key: "\(keyPath).\(k)")
+                    case "verifyPeer": source.tls.verifyPeer = try reader.bool(v, key: "\(keyPath).\(k)")
+                    default: source.tls.verifyHostname = try reader.bool(v, key: "\(keyPath).\(k)")
+                    }
+                }
+            default:
+                source.declare = try topology(value, path: keyPath, reader: reader)
+            }
+        }
+        guard !source.url.isEmpty else {
+            throw TollgateError(.invalidConfiguration, "'source.rabbitmq.url' is missing (amqp://user:password@host:5672/vhost)", file: reader.file)
+        }
+        guard !source.queue.isEmpty else {
+            throw TollgateError(.invalidConfiguration, "'source.rabbitmq.queue' is missing", file: reader.file)
+        }
+        if source.prefetch > 65535 {
+            throw TollgateError(.invalidConfiguration, "'source.rabbitmq.prefetch' is at most 65535 (AMQP's basic.qos limit)", file: reader.file)
+        }
+        return source
+    }
+
+    private static func topology(_ node: Node, path: String, reader: YAMLReader) throws(TollgateError) -> RabbitMQTopology {
+        var topology = RabbitMQTopology()
+        for (key, value, _) in try reader.members(of: try reader.mapping(node, key: path), path: path, allowed: ["exchanges", "queues", "bindings"]) {
+            let listPath = "\(path).\(key)"
+            for (index, item) in try reader.sequence(value, key: listPath).enumerated() {
+                let itemPath = "\(listPath)[\(index)]"
+                var fields: [String: String] = [:]
+                var arguments: [String: String] = [:]
+                let allowed: Set<String> = switch key {
+                case "exchanges": ["name", "type", "durable"]
+                case "queues": ["name", "type", "durable", "arguments"]
+                default: ["exchange", "queue", "routingKey"]
+                }
+                for (field, fieldValue, _) in try reader.members(of: try reader.mapping(item, key: itemPath), path: itemPath, allowed: allowed) {
+                    if field == "arguments" {
+                        arguments = try properties(fieldValue, path: "\(itemPath).arguments", reader: reader)
+                    } else if field == "durable" {
+                        fields[field] = String(try reader.bool(fieldValue, key: "\(itemPath).durable"))
+                    } else {
+                        fields[field] = try reader.string(fieldValue, key: "\(itemPath).\(field)")
+                    }
+                }
+                let durable = fields["durable"].map { $0 == "true" } ?? true
+                switch key {
+                case "exchanges":
+                    guard let name = fields["name"] else { throw TollgateError(.invalidConfiguration, "'\(itemPath).name' is missing", file: reader.file) }
+                    let type = fields["type"] ?? "topic"
+                    guard ["direct", "fanout", "topic", "headers"].contains(type) else {
+                        throw TollgateError(.invalidConfiguration, "'\(itemPath).type' must be direct, fanout, topic or headers, not \(type)", file: reader.file)
+                    }
+                    topology.exchanges.append(.init(name: name, type: type, durable: durable))
+                case "queues":
+                    guard let name = fields["name"] else { throw TollgateError(.invalidConfiguration, "'\(itemPath).name' is missing", file: reader.file) }
+                    let type = fields["type"] ?? "classic"
+                    guard ["classic", "quorum", "stream"].contains(type) else {
+                        throw TollgateError(.invalidConfiguration, "'\(itemPath).type' must be classic, quorum or stream, not \(type)", file: reader.file)
+                    }
+                    topology.queues.append(.init(name: name, durable: durable, type: type, arguments: arguments))
+                default:
+                    guard let exchange = fields["exchange"], let queue = fields["queue"] else {
+                        throw TollgateError(.invalidConfiguration, "'\(itemPath)' needs 'exchange' and 'queue'", file: reader.file)
+                    }
+                    topology.bindings.append(.init(exchange: exchange, queue: queue, routingKey: fields["routingKey"] ?? "#"))
+                }
+            }
+        }
+        return topology
     }
 
     /// librdkafka properties: any key, scalar values as text.

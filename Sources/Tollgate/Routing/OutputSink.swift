@@ -63,3 +63,33 @@ public protocol OutputSink: AnyObject, Sendable {
     /// A description for logs, without secrets.
     var description: String { get }
 }
+
+/// Two sinks as one: approved records go to one, quarantined records to the other (for routes on
+/// different brokers).
+public final class SplitSink: OutputSink {
+    public let approved: any OutputSink
+    public let quarantine: any OutputSink
+
+    public init(approved: any OutputSink, quarantine: any OutputSink) {
+        self.approved = approved
+        self.quarantine = quarantine
+    }
+
+    public func start(confirm: @escaping @Sendable (UInt64, Result<Void, OutputError>) -> Void) throws {
+        try approved.start(confirm: confirm)
+        try quarantine.start(confirm: confirm)
+    }
+
+    public func write(_ record: OutputRecord, token: UInt64) {
+        (record.route == .approved ? approved : quarantine).write(record, token: token)
+    }
+
+    public var isReady: Bool { approved.isReady && quarantine.isReady }
+
+    public func close(timeout: Duration) {
+        approved.close(timeout: timeout)
+        quarantine.close(timeout: timeout)
+    }
+
+    public var description: String { "approved: \(approved.description); quarantine: \(quarantine.description)" }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import Tollgate
+@testable import TollgateRabbitMQ
+
+/// Faults against the real broker, mid-stream. Each ends with nothing lost (every input in an
+/// output at least once) and prints the duplicate count.
+@Suite("RabbitMQ faults", .serialized)
+struct RabbitMQFaultTests {
+    /// Runs a router over inputs published gradually, applies `fault` once some are through, and
+    /// checks the outcome.
+    private func run(_ test: String, count: Int, fault: (RabbitMQScenario, RabbitMQRouter) async throws -> Void) async throws -> RabbitMQScenario.Outcome {
+        let scenario = try RabbitMQScenario(test, count: count)
+        let router = scenario.router(prefetch: 200)
+        let running = Task { try await router.run() }
+        let publisher = scenario.publishGradually(chunks: 20, seconds: 6)
+        try await RabbitMQTestSupport.wait(upTo: .seconds(60), "a first part routed") { router.statistics.acknowledged >= count / 5 }
+        try await fault(scenario, router)
+        while publisher.isExecuting { try await Task.sleep(for: .milliseconds(100)) }
+        // Done when the input queue is empty and nothing is held unacknowledged.
+        try await RabbitMQTestSupport.wait(upTo: .seconds(180), "the input queue drained") {
+            guard router.isReady, let counts = try? RabbitMQTestSupport.counts(scenario.names.input) else { return false }
+            return counts.ready == 0 && counts.unacked == 0
+        }
+        router.stop()
+        try await running.value
+        let outcome = try scenario.outcome()
+        let stats = router.statistics
+        print("RabbitMQ fault '\(test)': \(count) inputs, \(outcome.approved.count + outcome.quarantined.count) outputs, \(outcome.duplicates) duplicates, \(outcome.missing.count) missing; redelivered \(stats.redelivered), skipped as already written \(stats.redeliveriesSkipped), reconnections \(stats.reconnections), write failures \(stats.writeFailures)")
+        #expect(outcome.missing.isEmpty, "lost: \(outcome.missing.prefix(10))")
+        return outcome
+    }
+
+    @Test("rabbitmqctl stop_app / start_app mid-stream: the router reconnects by itself and nothing is lost")
+    func brokerRestart() async throws {
+        var sawNotReady = false
+        _ = try await run("restart", count: 10_000) { _, router in
+            try RabbitMQTestSupport.rabbitmqctl(["stop_app"])
+            defer { _ = try? RabbitMQTestSupport.rabbitmqctl(["start_app"]) }
+            try await RabbitMQTestSupport.wait(upTo: .seconds(20), "not ready while the broker is down") { !router.isReady }
+            sawNotReady = true
+            try await Task.sleep(for: .seconds(2))
+            try RabbitMQTestSupport.rabbitmqctl(["start_app"])
+            try await RabbitMQTestSupport.wait(upTo: .seconds(60), "ready again") { router.isReady }
+        }
+        #expect(sawNotReady)
+    }
+
+    @Test("every connection force-closed mid-stream (rabbitmqctl close_all_connections): nothing is lost")
+    func connectionsClosed() async throws {
+        _ = try await run("close-all", count: 10_000) { _, router in
+            let before = router.statistics.reconnections
+            try RabbitMQTestSupport.rabbitmqctl(["close_all_connections", "tollgate test: forced close"])
+            try await RabbitMQTestSupport.wait(upTo: .seconds(30), "reconnected") { router.statistics.reconnections > before && router.isReady }
+        }
+    }
+
+    @Test("the approved exchange deleted mid-stream: approved inputs stay unacknowledged with the error visible, and flow resumes when it is back")
+    func approvedExchangeDeleted() async throws {
+        _ = try await run("exchange-deleted", count: 4_000) { scenario, router in
+            let conn = try RabbitMQTestSupport.connect()
+            defer { conn.close() }
+            try conn.deleteExchange(scenario.names.approved, channel: 1)
+            try await RabbitMQTestSupport.wait(upTo: .seconds(30), "writes failing") { router.statistics.writeFailures > 0 }
+            try await Task.sleep(for: .seconds(1))
+            let counts = try RabbitMQTestSupport.counts(scenario.names.input)
+            #expect(counts.unacked > 0, "inputs whose output failed stay unacknowledged: \(counts)")
+            #expect(router.statistics.errors.contains { $0.contains("404") && $0.contains(scenario.names.approved) }, "\(router.statistics.errors.suffix(3))")
+            try RabbitMQDeclarer.declare(RabbitMQTopology(exchanges: [.init(name: scenario.names.approved)],
+                                                          bindings: [.init(exchange: scenario.names.approved, queue: scenario.names.approved)]),
+                                         on: conn, channel: 1)
+        }
+    }
+}
