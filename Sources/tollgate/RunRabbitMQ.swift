@@ -49,7 +49,7 @@ extension RunCommand {
         reporter?.cancel()
         idleWatcher?.cancel()
         withExtendedLifetime(signals) {}
-        StandardError.write("tollgate: stopped: \(Self.summary(router.statistics))")
+        StandardError.write("tollgate: stopped: \(Self.summary(router.statistics, final: true))")
         if let failure { throw CommandFailure(message: "\(failure)", exitStatus: 1) }
     }
 
@@ -82,12 +82,12 @@ extension RunCommand {
         }
     }
 
-    static func summary(_ s: RabbitMQRouter.Statistics) -> String {
+    static func summary(_ s: RabbitMQRouter.Statistics, final: Bool = false) -> String {
         var text = "consumed \(s.consumed), approved \(s.approved), quarantined \(s.quarantined), confirmed \(s.confirmed), acknowledged \(s.acknowledged)"
         if s.redelivered > 0 { text += ", redelivered \(s.redelivered) (\(s.redeliveriesSkipped) already written)" }
         if s.writeFailures > 0 { text += ", write failures \(s.writeFailures) (retried)" }
         if s.reconnections > 0 { text += ", reconnections \(s.reconnections)" }
-        if !s.connected { text += ", disconnected" }
+        if !s.connected && !final { text += ", disconnected" }
         if let rate = s.messagesPerSecond { text += ", \(Int(rate)) messages/s" }
         if let peak = peakResidentMiB() { text += ", peak RSS \(peak) MiB" }
         return text

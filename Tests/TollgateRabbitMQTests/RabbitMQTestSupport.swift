@@ -8,7 +8,7 @@ import Tollgate
 /// `TOLLGATE_RABBITMQ_URL`): unique names per test, publishing inputs, reading outputs back.
 enum RabbitMQTestSupport {
     static let url: RabbitMQURL = {
-        let text = ProcessInfo.processInfo.environment["TOLLGATE_RABBITMQ_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/"
+        let text = ProcessInfo.processInfo.environment["TOLLGATE_RABBITMQ_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2f"
         return try! RabbitMQURL(parsing: text)
     }()
 
