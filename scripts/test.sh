@@ -8,19 +8,39 @@
 #   - Debian packages: librdkafka-dev (the Kafka adapter links librdkafka; its tests run against
 #     librdkafka's mock cluster, in process, over TCP) and kcat (a client we did not write, used by
 #     tests to produce and read). Installed here when missing (needs root or sudo, and apt).
-#   - RabbitMQ (librabbitmq-dev, rabbitmq-server) arrives with the RabbitMQ adapter.
+#   - Debian packages librabbitmq-dev (the RabbitMQ adapter links rabbitmq-c), rabbitmq-server (the
+#     broker its tests run against, started here on 127.0.0.1:5672 when nothing answers there) and
+#     amqp-tools (amqp-publish and friends: a client we did not write).
+#   - Python's pika (from PyPI), which tests use to read outputs with their headers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+pkg-config --exists librabbitmq 2>/dev/null || missing+=(librabbitmq-dev)
+command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
+command -v amqp-publish >/dev/null 2>&1 || missing+=(amqp-tools)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get install -y -q "${missing[@]}" >&2 || { "${sudo[@]}" apt-get update -q >&2 && "${sudo[@]}" apt-get install -y -q "${missing[@]}" >&2; }
+fi
+
+python3 -c 'import pika' 2>/dev/null || python3 -m pip install -q pika >&2
+
+# A RabbitMQ broker on 127.0.0.1:5672, unless one answers there already (or TOLLGATE_RABBITMQ_URL
+# names another). Ready when rabbitmqctl says so (about 10 s).
+if [ -z "${TOLLGATE_RABBITMQ_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+  echo "test.sh: starting rabbitmq-server" >&2
+  RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 nohup rabbitmq-server >/tmp/tollgate-rabbitmq-server.log 2>&1 &
+  for _ in $(seq 1 120); do
+    rabbitmqctl -q await_startup >/dev/null 2>&1 && break
+    sleep 1
+  done
+  rabbitmqctl -q await_startup >/dev/null 2>&1 || { echo "test.sh: rabbitmq-server did not start; see /tmp/tollgate-rabbitmq-server.log" >&2; tail -20 /tmp/tollgate-rabbitmq-server.log >&2; exit 2; }
 fi
 
 if ! command -v swift >/dev/null 2>&1; then
