@@ -97,7 +97,6 @@ public final class RabbitMQRouter: @unchecked Sendable {
         var epoch: Int
         var tag: UInt64
         var record: OutputRecord
-        var fingerprint: Fingerprint
         var attempts = 0
     }
 
@@ -278,9 +277,9 @@ public final class RabbitMQRouter: @unchecked Sendable {
 
     private func route(_ delivery: RabbitMQDelivery, evaluator: Pipeline.Evaluator) {
         let message = delivery.message
-        let fingerprint = Fingerprint(delivery)
         unacked.append(delivery.deliveryTag)
-        if delivery.redelivered, let count = settledElsewhere[fingerprint], count > 0 {
+        if delivery.redelivered, !settledElsewhere.isEmpty, case let fingerprint = Fingerprint(delivery),
+           let count = settledElsewhere[fingerprint], count > 0 {
             settledElsewhere[fingerprint] = count == 1 ? nil : count - 1
             confirmedTags.insert(delivery.deliveryTag)
             stats.withLock {
@@ -300,7 +299,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
             if delivery.redelivered { stats.redelivered += 1 }
             if verdict.isApproved { stats.approved += 1 } else { stats.quarantined += 1 }
         }
-        write(Pending(epoch: epoch, tag: delivery.deliveryTag, record: record, fingerprint: fingerprint))
+        write(Pending(epoch: epoch, tag: delivery.deliveryTag, record: record))
     }
 
     private func write(_ item: Pending) {
@@ -325,8 +324,8 @@ public final class RabbitMQRouter: @unchecked Sendable {
                 if item.epoch == epoch, connection != nil {
                     confirmedTags.insert(item.tag)
                     confirmedCount += 1
-                } else {
-                    remember(item.fingerprint)
+                } else if let fingerprint = Fingerprint(item.record) {
+                    remember(fingerprint)
                 }
             case .failure(let error):
                 guard item.epoch == epoch, connection != nil else { continue }   // the broker delivers it again
@@ -458,21 +457,34 @@ public final class RabbitMQRouter: @unchecked Sendable {
 }
 
 /// Identifies a delivery's content across redeliveries (in memory only): two independent 64-bit
-/// hashes of exchange, routing key, properties and body.
+/// hashes of exchange, routing key, properties and body. Computed only for redelivered messages and
+/// for confirmations that arrive after their connection was lost.
 struct Fingerprint: Hashable {
     var a: Int
     var b: Int
 
     init(_ delivery: RabbitMQDelivery) {
+        self.init(exchange: delivery.exchange, routingKey: delivery.routingKey, properties: delivery.properties, body: delivery.body)
+    }
+
+    /// The fingerprint of the delivery a record was made from.
+    init?(_ record: OutputRecord) {
+        guard case .rabbitMQ(let exchange, let routingKey, _, _) = record.message.origin,
+              let properties = record.native as? AMQPProperties
+        else { return nil }
+        self.init(exchange: exchange, routingKey: routingKey, properties: properties, body: record.message.value)
+    }
+
+    private init(exchange: String, routingKey: String, properties: AMQPProperties, body: [UInt8]) {
         var h1 = Hasher()
         var h2 = Hasher()
         h2.combine(0x5EED)
         for h in [0, 1] {
             var hasher = h == 0 ? h1 : h2
-            hasher.combine(delivery.exchange)
-            hasher.combine(delivery.routingKey)
-            hasher.combine(delivery.properties)
-            hasher.combine(delivery.body)
+            hasher.combine(exchange)
+            hasher.combine(routingKey)
+            hasher.combine(properties)
+            body.withUnsafeBytes { hasher.combine(bytes: $0) }
             if h == 0 { h1 = hasher } else { h2 = hasher }
         }
         a = h1.finalize()

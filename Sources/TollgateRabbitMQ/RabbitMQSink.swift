@@ -174,7 +174,8 @@ public final class RabbitMQSink: OutputSink, @unchecked Sendable {
             var settled = 0
             var index = outstandingHead
             while index < outstanding.count, outstanding[index].sequence <= tag {
-                if multiple || outstanding[index].sequence == tag {
+                // Sequence 0 marks one settled already (singly, out of order).
+                if outstanding[index].sequence != 0, multiple || outstanding[index].sequence == tag {
                     let item = outstanding[index]
                     if !ok {
                         confirm?(item.token, .failure(OutputError("the broker refused the message (basic.nack) on \(item.exchange)", retriable: true)))

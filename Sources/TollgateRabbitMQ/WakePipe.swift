@@ -46,10 +46,14 @@ final class WakePipe: Sendable {
         return ready > 0 && socket >= 0 && fds[1].revents != 0
     }
 
+    /// Empties the pipe, then disarms. In this order, a wake-up that lands in between finds the
+    /// pipe still armed and writes nothing, and its work is seen by the caller, which looks for work
+    /// after every wait; the other order could leave the pipe armed with no byte in it, and every
+    /// later wake-up lost.
     private func drain() {
-        armed.store(false, ordering: .releasing)
         var buffer = [UInt8](repeating: 0, count: 64)
         while read(readEnd, &buffer, buffer.count) > 0 {}
+        armed.store(false, ordering: .releasing)
     }
 }
 

@@ -266,13 +266,15 @@ final class IdleWatcher: @unchecked Sendable {
         timer = DispatchSource.makeTimerSource(queue: .global())
         var lastConsumed = -1
         var idleSince = ContinuousClock.now
+        var stopped = false
         timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
         timer.setEventHandler {
             guard let s = counters() else { return }
             if s.consumed != lastConsumed || s.inFlight > 0 {
                 lastConsumed = s.consumed
                 idleSince = .now
-            } else if s.consumed > 0 && ContinuousClock.now - idleSince >= .milliseconds(Int(seconds * 1000)) {
+            } else if s.consumed > 0, !stopped, ContinuousClock.now - idleSince >= .milliseconds(Int(seconds * 1000)) {
+                stopped = true
                 StandardError.write("tollgate: idle for \(seconds) s: stopping")
                 stop()
             }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The RabbitMQ benchmark in one command: `tollgate run` RabbitMQ to RabbitMQ end to end (consume,
+# validate, publish with confirms, ack) against a C program on rabbitmq-c doing the same loop
+# without validation and a Python peer (pika + jsonschema-rs), on one broker, the same order corpus,
+# interleaved rounds; with the broker's CPU share of each run.
+#
+#   scripts/bench-rabbitmq.sh            # RUNS=3 rounds of COUNT=50000 messages
+#
+# Needs: Swift, gcc, librabbitmq-dev, a RabbitMQ broker on 127.0.0.1:5672 (scripts/test.sh starts
+# one), python3 with venv, PyPI (first run), ../shared/bench-corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=${TOLLGATE_SHARED:-../shared}
+out=${BENCH_OUT:-bench-out}
+mkdir -p "$out/rabbitmq"
+
+if [ ! -f "$out/corpus/manifest.json" ]; then
+  echo "generating the benchmark corpus (about 25 s)..." >&2
+  python3 "$shared/bench-corpus/gen_corpus.py" --out "$out/corpus" >&2
+fi
+if [ ! -x "$out/venv/bin/python" ]; then python3 -m venv "$out/venv"; fi
+"$out/venv/bin/pip" install -q --disable-pip-version-check "jsonschema-rs==0.61.0" orjson "pika==1.4.4" >&2
+swift build -c release --product tollgate >&2
+cc -O2 -Wall -o "$out/rabbitmq/rabbitmq-baseline" scripts/bench/rabbitmq-baseline.c -lrabbitmq
+
+"$out/venv/bin/python" scripts/bench/rabbitmq.py --tollgate "$(swift build -c release --show-bin-path)/tollgate" \
+  --baseline "$out/rabbitmq/rabbitmq-baseline" --python "$out/venv/bin/python" \
+  --corpus "$out/corpus/order_events.jsonl" --schema "$shared/bench-corpus/order_event.schema.json" \
+  --work "$out/rabbitmq" --count "${COUNT:-50000}" --runs "${RUNS:-3}"
