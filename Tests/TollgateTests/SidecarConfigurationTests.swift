@@ -63,3 +63,61 @@ struct SidecarConfigurationTests {
         }
     }
 }
+
+@Suite("Sidecar configuration: RabbitMQ and cross-broker routes")
+struct RabbitMQConfigurationTests {
+    @Test("deploy/tollgate-rabbitmq.yaml: the queue, prefetch, declared topology and routes are read; its pipeline builds")
+    func example() throws {
+        let configuration = try SidecarConfiguration.load(file: SidecarConfigurationTests.root.appendingPathComponent("deploy/tollgate-rabbitmq.yaml").path)
+        guard case .rabbitMQ(let rabbit) = configuration.source else { Issue.record("not a RabbitMQ source"); return }
+        #expect(rabbit.url == "amqp://guest:guest@localhost:5672/%2f" && rabbit.queue == "orders" && rabbit.prefetch == 1000 && rabbit.heartbeat == 10)
+        #expect(rabbit.declare.exchanges.map(\.name) == ["orders", "orders.approved", "orders.quarantine"])
+        #expect(rabbit.declare.queues.allSatisfy { $0.type == "quorum" && $0.durable })
+        #expect(rabbit.declare.queues[2].arguments == ["x-max-length": "1000000"])
+        #expect(rabbit.declare.bindings[0] == RabbitMQTopology.Binding(exchange: "orders", queue: "orders", routingKey: "order.#"))
+        #expect(configuration.approvedDestination == .sameBroker("orders.approved"))
+        _ = try configuration.pipeline.makePipeline()
+    }
+
+    @Test("routes on another broker: Kafka from RabbitMQ, RabbitMQ from Kafka")
+    func crossBroker() throws {
+        let toKafka = try SidecarConfiguration.parse(yaml: """
+            source: {rabbitmq: {url: "amqp://localhost", queue: q, tls: {caCertificate: ca.pem, verifyHostname: false}}}
+            routes:
+              approved: {kafka: {brokers: "k:9092", topic: ok, properties: {compression.type: lz4}}}
+              quarantine: bad
+            """, file: "t.yaml")
+        #expect(toKafka.approvedDestination == .kafka(brokers: "k:9092", topic: "ok", properties: ["compression.type": "lz4"]))
+        #expect(toKafka.quarantineDestination == .sameBroker("bad"))
+        guard case .rabbitMQ(let rabbit) = toKafka.source else { Issue.record("not RabbitMQ"); return }
+        #expect(rabbit.tls.caCertificate == "ca.pem" && !rabbit.tls.verifyHostname && rabbit.tls.verifyPeer && rabbit.prefetch == 1000)
+
+        let toRabbit = try SidecarConfiguration.parse(yaml: """
+            source: {kafka: {brokers: "k:9092", topics: [orders]}}
+            routes:
+              approved: orders.approved
+              quarantine: {rabbitmq: {url: "amqps://u:p@mq/prod", exchange: quarantine, routingKey: orders}}
+            """, file: "t.yaml")
+        #expect(toRabbit.quarantineDestination == .rabbitMQ(url: "amqps://u:p@mq/prod", exchange: "quarantine", routingKey: "orders"))
+        #expect(toRabbit.quarantineRoute == "quarantine")
+    }
+
+    @Test("mistakes name the key: both sources, a missing queue, a bad queue type, a RabbitMQ route with no URL from Kafka")
+    func errors() {
+        func message(_ yaml: String) -> String {
+            do {
+                _ = try SidecarConfiguration.parse(yaml: yaml, file: "t.yaml")
+                return "(no error)"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message("source: {kafka: {brokers: b, topics: [t]}, rabbitmq: {url: amqp://x, queue: q}}\nroutes: {approved: a, quarantine: b}").contains("both kafka and rabbitmq"))
+        #expect(message("source: {rabbitmq: {url: amqp://x}}\nroutes: {approved: a, quarantine: b}").contains("'source.rabbitmq.queue' is missing"))
+        #expect(message("source: {rabbitmq: {url: amqp://x, queue: q, declare: {queues: [{name: q, type: lazy}]}}}\nroutes: {approved: a, quarantine: b}")
+            .contains("source.rabbitmq.declare.queues[0].type"))
+        #expect(message("source: {rabbitmq: {url: amqp://x, queue: q, prefetch: 70000}}\nroutes: {approved: a, quarantine: b}").contains("65535"))
+        #expect(message("source: {kafka: {brokers: b, topics: [t]}}\nroutes: {approved: {rabbitmq: {exchange: e}}, quarantine: b}").contains("needs its 'url'"))
+        #expect(message("source: {rabbitmq: {url: amqp://x, queue: q}}\nroutes: {approved: {kafka: {topic: t}}, quarantine: b}").contains("needs 'brokers' and 'topic'"))
+    }
+}
