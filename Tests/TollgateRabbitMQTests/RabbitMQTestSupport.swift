@@ -110,13 +110,13 @@ enum RabbitMQTestSupport {
         for input in inputs {
             try conn.publish(exchange: "", routingKey: queue, mandatory: true, properties: input.properties, body: input.body, channel: 1)
             sent += 1
-            if sent - confirmed > 2000 { confirmed = try awaitConfirms(conn, upTo: sent - 1000) }
+            if sent - confirmed > 2000 { confirmed = try awaitConfirms(conn, from: confirmed, upTo: sent - 1000) }
         }
-        _ = try awaitConfirms(conn, upTo: sent)
+        _ = try awaitConfirms(conn, from: confirmed, upTo: sent)
     }
 
-    private static func awaitConfirms(_ conn: AMQPConnection, upTo target: UInt64) throws -> UInt64 {
-        var confirmed: UInt64 = 0
+    private static func awaitConfirms(_ conn: AMQPConnection, from start: UInt64, upTo target: UInt64) throws -> UInt64 {
+        var confirmed = start
         let deadline = ContinuousClock.now + .seconds(60)
         while confirmed < target {
             guard ContinuousClock.now < deadline else { throw TestError("publishing: confirms timed out at \(confirmed) of \(target)") }

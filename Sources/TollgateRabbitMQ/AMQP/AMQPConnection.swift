@@ -23,7 +23,9 @@ enum AMQPEvent {
 /// One rabbitmq-c connection. Not thread-safe, like rabbitmq-c itself: one owner thread calls
 /// everything. Every read is bounded: by the timeout given, by the RPC timeout for synchronous
 /// methods, and by heartbeats for a peer that went silent.
-final class AMQPConnection {
+/// `@unchecked Sendable` only so a connection made on one thread can be handed to the thread that
+/// owns it from then on; it is never used from two threads at a time.
+final class AMQPConnection: @unchecked Sendable {
     private let state: amqp_connection_state_t
     let url: RabbitMQURL
     private var closed = false
