@@ -11,26 +11,33 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Consume, validate and route: the sidecar.",
         discussion: """
-            Joins a Kafka consumer group on the source topics, runs every message through the \
-            pipeline (limits, parse, schema selection, validation, rules) and writes approved \
-            messages to the approved topic and rejected ones to the quarantine topic, with the \
-            reason in tollgate.* headers. An input offset is committed only once its output write \
-            is confirmed, contiguously per partition: at-least-once, nothing lost. With \
-            'guarantee: exactly-once', each batch's outputs and input offsets are committed in \
-            one Kafka transaction instead, so read_committed readers see every input once.
+            Consumes from Kafka (a consumer group on the source topics) or RabbitMQ (a queue, with \
+            manual acknowledgements and a prefetch), runs every message through the pipeline \
+            (limits, parse, schema selection, validation, rules), and writes approved messages to \
+            the approved route and rejected ones to the quarantine route, with the reason in \
+            tollgate.* headers. A route is a topic or exchange on the source's broker, or a \
+            destination on the other broker ({kafka: ...} or {rabbitmq: ...}).
+
+            An input is settled (offset committed, delivery acknowledged) only once its output is \
+            confirmed by the broker: at-least-once, nothing lost. Kafka offsets commit \
+            contiguously per partition. RabbitMQ outputs use publisher confirms and the mandatory \
+            flag; a failed or unroutable publish is retried while its input stays unacknowledged. \
+            With 'guarantee: exactly-once' (Kafka to Kafka only), each batch's outputs and input \
+            offsets commit in one Kafka transaction.
 
             The configuration file holds the source, the routes and the pipeline; see README.md \
             ("Running the sidecar") for every key and its default. 'brokers: mock' runs against \
-            a mock cluster inside the process.
+            a Kafka mock cluster inside the process.
 
-            SIGTERM or SIGINT stops it gracefully: fetching stops, in-flight writes are awaited \
-            (shutdownTimeout), confirmed offsets are committed, the group is left, exit 0. A \
+            SIGTERM or SIGINT stops it gracefully: consumption stops, in-flight writes are awaited \
+            (shutdownTimeout), what is confirmed is committed or acknowledged, exit 0. A Kafka \
             write that fails for good stops its partition (never skipped) and is reported; the \
-            exit status is then 1.
+            exit status is then 1. Lost RabbitMQ connections are retried with backoff.
 
             Examples:
               tollgate run --config tollgate.yaml
-              tollgate run --config deploy/tollgate-mock.yaml
+              tollgate run --config deploy/tollgate-mock.yaml --stop-when-idle 2
+              tollgate run --config deploy/tollgate-rabbitmq.yaml --status-interval 5
             """
     )
 
@@ -40,7 +47,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Print counters every n seconds (0: only at the end).", valueName: "n"))
     var statusInterval: Int = 10
 
-    @Option(help: ArgumentHelp("Stop gracefully once every consumed message is confirmed and nothing new came for n seconds: to drain a topic in a batch job (and for benchmarks).", valueName: "n"))
+    @Option(help: ArgumentHelp("Stop gracefully once every consumed message is confirmed and nothing new came for n seconds (at least 10 s when nothing came at all): to drain a topic or queue in a batch job, and for benchmarks.", valueName: "n"))
     var stopWhenIdle: Double?
 
     func run() throws {
@@ -267,15 +274,18 @@ final class IdleWatcher: @unchecked Sendable {
         var lastConsumed = -1
         var idleSince = ContinuousClock.now
         var stopped = false
+        let started = ContinuousClock.now
         timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
         timer.setEventHandler {
             guard let s = counters() else { return }
             if s.consumed != lastConsumed || s.inFlight > 0 {
                 lastConsumed = s.consumed
                 idleSince = .now
-            } else if s.consumed > 0, !stopped, ContinuousClock.now - idleSince >= .milliseconds(Int(seconds * 1000)) {
+            } else if !stopped, ContinuousClock.now - idleSince >= .milliseconds(Int(seconds * 1000)),
+                      s.consumed > 0 || ContinuousClock.now - started >= .milliseconds(Int(max(seconds, 10) * 1000)) {
+                // Nothing at all is given longer (at least 10 s): joining a group takes a few seconds.
                 stopped = true
-                StandardError.write("tollgate: idle for \(seconds) s: stopping")
+                StandardError.write(s.consumed > 0 ? "tollgate: idle for \(seconds) s: stopping" : "tollgate: nothing to consume: stopping")
                 stop()
             }
         }

@@ -250,6 +250,69 @@ struct RabbitMQRunCommandTests {
         #expect(headers.contains("tollgate.reason=schema-violation") && headers.contains("tollgate.source.queue=\(prefix).in"), "\(headers)")
     }
 
+    @Test("cross-broker: Kafka in (kcat produces to the mock cluster), RabbitMQ out (pika reads): every offset in one output, then committed")
+    func kafkaToRabbitMQ() throws {
+        let sandbox = try TollgateSandbox()
+        let prefix = "tollgate-cli.k2r.\(UUID().uuidString.prefix(8))"
+        defer { Self.cleanUp(prefix) }
+        let tollgate = try TollgateBinary.url()
+        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1", "--topic", "events:4"], in: sandbox.directory, name: "mock")
+        try KafkaRunCommandTests.waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
+        let brokers = mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+        let count = 2_000
+        var input = ""
+        for i in 0..<count { input += "k-\(i)|{\"id\":\"k-\(i)\",\"n\":\(i % 4 == 0 ? -1 : i)}\n" }
+        _ = try KafkaRunCommandTests.runKcat(["-P", "-b", brokers, "-t", "events", "-K", "|", "-H", "trace-id=abc"], input: input)
+        // The RabbitMQ side is declared here (a Kafka source declares nothing on RabbitMQ).
+        try Self.tool("amqp-declare-queue", ["--url", Self.url, "-d", "-q", "\(prefix).approved"])
+        try Self.tool("amqp-declare-queue", ["--url", Self.url, "-d", "-q", "\(prefix).quarantine"])
+        try sandbox.write("schemas/events/1.json", Self.schema)
+        try sandbox.write("tollgate.yaml", """
+            source:
+              kafka:
+                brokers: "\(brokers)"
+                topics: [events]
+                group: tollgate-k2r
+            routes:
+              approved: {rabbitmq: {url: "\(Self.url)", exchange: "", routingKey: \(prefix).approved}}     # the default exchange: straight to the queue
+              quarantine: {rabbitmq: {url: "\(Self.url)", exchange: "", routingKey: \(prefix).quarantine}}
+            bindings:
+              - source: events
+                subject: events
+            """)
+        let run = try sandbox.run(["run", "--config", "tollgate.yaml", "--stop-when-idle", "1", "--status-interval", "0"])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stderr.contains("consumed \(count),") && run.stderr.contains("confirmed \(count), failed 0"), "\(run.stderr)")
+        let approved = try Self.readWithPika("\(prefix).approved")
+        let quarantined = try Self.readWithPika("\(prefix).quarantine")
+        #expect(approved.count + quarantined.count == count)
+        #expect(quarantined.count == count / 4)
+        #expect(quarantined.allSatisfy { $0.headers["tollgate.reason"] == .string("schema-violation") && $0.headers["tollgate.source.topic"] == .string("events")
+            && $0.headers["tollgate.source.offset"] != nil && $0.headers["trace-id"] == .string("abc") })
+        #expect(approved.allSatisfy { $0.headers["tollgate.schema"] == .string("events/1") })
+        // Committed: a second run finds nothing to do.
+        let again = try sandbox.run(["run", "--config", "tollgate.yaml", "--stop-when-idle", "1", "--status-interval", "0"])
+        let approvedAgain = try Self.readWithPika("\(prefix).approved")
+        #expect(again.status == 0 && approvedAgain.isEmpty, "\(again)")
+    }
+
+    @Test("amqps:// to a port that does not speak TLS fails with a TLS error, and is retried rather than fatal")
+    func tlsToPlainPort() throws {
+        let sandbox = try TollgateSandbox()
+        try sandbox.write("schemas/events/1.json", Self.schema)
+        try sandbox.write("tls.yaml", """
+            source: {rabbitmq: {url: "amqps://guest:guest@127.0.0.1:5672/%2f", queue: q, tls: {verifyPeer: false, verifyHostname: false}}}
+            routes: {approved: a, quarantine: b}
+            bindings: [{source: "*", subject: events}]
+            """)
+        let child = try Child(try TollgateBinary.url(), ["run", "--config", "tls.yaml"], in: sandbox.directory, name: "tls")
+        try KafkaRunCommandTests.waitFor("the TLS error") { child.errors.contains("cannot connect to 127.0.0.1:5672") }
+        #expect(child.process.isRunning, "a connection failure is retried with backoff")
+        child.process.terminate()
+        child.process.waitUntilExit()
+        #expect(child.errors.contains("amqps://guest:***@127.0.0.1:5672/"), "\(child.errors)")
+    }
+
     @Test("configuration errors for a RabbitMQ source name the key; a broker that refuses the login is reported without the password")
     func configurationErrors() throws {
         let sandbox = try TollgateSandbox()

@@ -228,7 +228,7 @@ public struct SidecarConfiguration: Sendable {
             throw TollgateError(.invalidConfiguration, "'routes' needs both 'approved' and 'quarantine' destinations", file: file)
         }
         if approved == quarantineRoute {
-            throw TollgateError(.invalidConfiguration, "'routes.approved' and 'routes.quarantine' are both \(approved); they must differ", file: file)
+            throw TollgateError(.invalidConfiguration, "'routes.approved' and 'routes.quarantine' are the same destination (\(approved.name)); they must differ", file: file)
         }
         for target in [approved, quarantineRoute] {
             switch (source, target) {
