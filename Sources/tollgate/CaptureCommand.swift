@@ -94,7 +94,7 @@ struct CaptureKafkaCommand: ParsableCommand {
     func run() throws {
         let handle: FileHandle
         if let out {
-            guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
+            guard let file = openForWriting(out) else {
                 throw CommandFailure(message: "cannot write \(out)")
             }
             handle = file
@@ -205,7 +205,7 @@ struct CaptureRabbitMQCommand: ParsableCommand {
         do { broker = try RabbitMQURL(parsing: url) } catch { throw CommandFailure(message: "--url: \(error)") }
         let handle: FileHandle
         if let out {
-            guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
+            guard let file = openForWriting(out) else {
                 throw CommandFailure(message: "cannot write \(out)")
             }
             handle = file

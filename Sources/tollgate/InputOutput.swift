@@ -1,6 +1,15 @@
 import Foundation
 
 /// Writes whole lines to standard error, unbuffered.
+/// Opens `path` for writing, truncating it, creating it when missing. Unlike
+/// `FileManager.createFile`, which writes a new file and renames it over the old one, this writes
+/// in place: `--out /dev/null` (or a named pipe) stays what it is, even as root.
+func openForWriting(_ path: String) -> FileHandle? {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return nil }
+    return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+}
+
 enum StandardError {
     static func write(_ line: String) {
         var text = line

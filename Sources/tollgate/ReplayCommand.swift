@@ -113,9 +113,10 @@ struct ReplayCommand: ParsableCommand {
         }
         let data = Data(bytes)
         if let out {
-            guard FileManager.default.createFile(atPath: out, contents: data) else {
+            guard let file = openForWriting(out), (try? file.write(contentsOf: data)) != nil else {
                 throw CommandFailure(message: "cannot write the report to '\(out)'")
             }
+            try? file.close()
             StandardError.write("tollgate: \(result.summary); report written to \(out)")
         } else {
             FileHandle.standardOutput.write(data)

@@ -18,6 +18,21 @@ struct SchemasAndReplayCommandTests {
     static let v2 = #"{"type": "object", "additionalProperties": false, "required": ["id"], "properties": {"id": {"type": "string"}, "qty": {"type": "integer", "maximum": 100}, "note": {"type": "string"}}}"#
     static let v3 = #"{"type": "object", "additionalProperties": false, "required": ["id", "note"], "properties": {"id": {"type": "string"}, "qty": {"type": "integer", "maximum": 10}, "note": {"type": "string", "pattern": "^[a-z]+$"}}}"#
 
+    @Test("--out writes in place: a symlink (like /dev/null, a device) stays what it is")
+    func outputWrittenInPlace() throws {
+        let sandbox = try TollgateSandbox()
+        let root = ReadmeCommandTests.root.path
+        try sandbox.write("target.xml", "old")
+        let link = sandbox.directory.appendingPathComponent("report.xml").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: sandbox.directory.appendingPathComponent("target.xml").path)
+        let run = try sandbox.run(["replay", "\(root)/deploy/samples/orders-capture.jsonl", "--config", "\(root)/deploy/orders-replay.yaml",
+                                   "--report", "junit", "--out", "report.xml", "--expect", "any"])
+        #expect(run.status == 0, "\(run)")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) != nil, "still a symlink")
+        let written = try String(contentsOfFile: sandbox.directory.appendingPathComponent("target.xml").path, encoding: .utf8)
+        #expect(written.hasPrefix("<?xml"))
+    }
+
     @Test("schemas check: compatible subjects exit 0 with a summary")
     func checkCompatible() throws {
         let sandbox = try TollgateSandbox()

@@ -29,7 +29,8 @@ struct KafkaEmbeddingTests {
             }
             return handled
         }
-        _ = try await scenario.waitUntilComplete(timeout: .seconds(60))
+        // One awaited broker round trip per message: slow on a loaded machine, so a generous bound.
+        _ = try await scenario.waitUntilComplete(timeout: .seconds(240))
         // Acknowledged offsets reach the end while the source runs; closing commits and leaves.
         do {
             try await KafkaTestSupport.wait(upTo: .seconds(30), "commits at the end offsets") { try scenario.uncommitted().isEmpty }

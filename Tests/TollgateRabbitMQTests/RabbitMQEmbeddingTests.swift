@@ -43,7 +43,7 @@ struct RabbitMQEmbeddingTests {
         let first = try #require(try await iterator.next())
         _ = try await iterator.next()
         _ = try await iterator.next()
-        try RabbitMQTestSupport.rabbitmqctl(["close_all_connections", "tollgate test: stale ack"])
+        try #require(try RabbitMQTestSupport.closeConnections(named: scenario.names.input, reason: "tollgate test: stale ack") == 1)
         // Redelivered on the new connection: tags 1, 2, 3 again, for messages that may come in another order.
         var again: [Message] = []
         for _ in 0..<3 { again.append(try #require(try await iterator.next())) }

@@ -38,7 +38,7 @@ enum RabbitMQTestSupport {
 
         var sinkConfiguration: RabbitMQSink.Configuration {
             .init(url: RabbitMQTestSupport.url, approved: .init(exchange: approved), quarantine: .init(exchange: quarantine),
-                  backoff: .seconds(2))
+                  connectionName: "tollgate publisher \(prefix)", backoff: .seconds(2))
         }
     }
 
@@ -159,6 +159,22 @@ enum RabbitMQTestSupport {
         throw TestError("queue \(queue) not listed by rabbitmqctl: \(output)")
     }
 
+    /// Force-closes the broker's connections whose name contains `text` (this test's, and no other
+    /// test's), as `rabbitmqctl close_all_connections` would. Returns how many were closed.
+    @discardableResult
+    static func closeConnections(named text: String, reason: String = "tollgate test: forced close") throws -> Int {
+        // The connection_name a client gives is in its client properties.
+        let output = try rabbitmqctl(["-q", "list_connections", "--no-table-headers", "pid", "client_properties"])
+        var closed = 0
+        for line in output.split(separator: "\n") {
+            let fields = line.split(separator: "\t", maxSplits: 1)
+            guard fields.count == 2, fields[1].contains("{\"connection_name\",\"") && fields[1].contains(text) else { continue }
+            try rabbitmqctl(["close_connection", String(fields[0]), reason])
+            closed += 1
+        }
+        return closed
+    }
+
     /// Runs rabbitmqctl and returns its output.
     @discardableResult
     static func rabbitmqctl(_ arguments: [String]) throws -> String {
@@ -217,15 +233,15 @@ final class RabbitMQScenario: @unchecked Sendable {
     func router(prefetch: Int = 500, sink: (any OutputSink)? = nil) -> RabbitMQRouter {
         RabbitMQRouter(pipeline: pipeline, configuration: .init(
             url: RabbitMQTestSupport.url, queue: names.input, prefetch: prefetch, topology: names.topology,
-            heartbeat: 5, maxBackoff: .seconds(2), shutdownTimeout: .seconds(20)),
+            heartbeat: 5, maxBackoff: .seconds(2), shutdownTimeout: .seconds(20), connectionName: "tollgate consumer \(names.prefix)"),
             sink: sink ?? RabbitMQSink(configuration: names.sinkConfiguration))
     }
 
     /// Publishes the inputs in `chunks` over about `seconds`, on a thread, so faults land mid-stream.
-    func publishGradually(chunks: Int, seconds: Double) -> Thread {
+    func publishGradually(from first: Int = 0, chunks: Int, seconds: Double) -> Thread {
         let thread = Thread { [self] in
-            let size = (inputs.count + chunks - 1) / chunks
-            for start in stride(from: 0, to: inputs.count, by: size) {
+            let size = max(1, (inputs.count - first + chunks - 1) / chunks)
+            for start in stride(from: first, to: inputs.count, by: size) {
                 let slice = inputs[start..<min(start + size, inputs.count)]
                 // A publish can fail while the broker restarts: try again until it lands.
                 for _ in 0..<100 {
