@@ -142,7 +142,12 @@ public final class RabbitMQSink: OutputSink, @unchecked Sendable {
         }
         guard wasRunning, thread != nil else { return }
         wakeup.wake()
-        finished.wait()
+        // rabbitmq-c writes without a timeout: a publish the broker does not read (a memory alarm
+        // blocks publishers) could hold the thread. Its writes stay unconfirmed, so their inputs
+        // stay unacknowledged; the caller is not held up longer than this.
+        if finished.wait(timeout: .now() + 5) == .timedOut {
+            shared.withLock { $0.lastError = "the publisher did not stop within 5 s (a write blocked by the broker?); its unconfirmed writes are abandoned" }
+        }
     }
 
     // MARK: The publisher thread
