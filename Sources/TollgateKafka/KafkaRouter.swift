@@ -102,11 +102,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         public var lastConfirmedAt: ContinuousClock.Instant?
 
         /// Confirmed messages per second between the first consumed and the last confirmed.
-        public var messagesPerSecond: Double? {
-            guard let first = firstConsumedAt, let last = lastConfirmedAt, last > first else { return nil }
-            let span = last - first
-            return Double(confirmed) / (Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18)
-        }
+        public var messagesPerSecond: Double? { Tollgate.messagesPerSecond(confirmed, from: firstConsumedAt, to: lastConfirmedAt) }
     }
 
     public let pipeline: Pipeline
@@ -445,19 +441,7 @@ extension KafkaSidecar {
     /// Runs ``runBlocking()`` on a thread of its own (librdkafka's blocking calls stay off Swift's
     /// cooperative pool) until ``stop()``.
     public func run() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            let thread = Thread { [self] in
-                do {
-                    try runBlocking()
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.name = "tollgate-kafka-\(type(of: self))"
-            thread.stackSize = 16 << 20
-            thread.start()
-        }
+        try await runOnDedicatedThread(named: "tollgate-kafka-\(type(of: self))") { [self] in try runBlocking() }
     }
 }
 

@@ -81,11 +81,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
         public var firstConsumedAt: ContinuousClock.Instant?
         public var lastConfirmedAt: ContinuousClock.Instant?
 
-        public var messagesPerSecond: Double? {
-            guard let first = firstConsumedAt, let last = lastConfirmedAt, last > first else { return nil }
-            let span = last - first
-            return Double(confirmed) / (Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18)
-        }
+        public var messagesPerSecond: Double? { Tollgate.messagesPerSecond(confirmed, from: firstConsumedAt, to: lastConfirmedAt) }
     }
 
     public let pipeline: Pipeline
@@ -135,19 +131,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
 
     /// Runs ``runBlocking()`` on a thread of its own until ``stop()``.
     public func run() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            let thread = Thread { [self] in
-                do {
-                    try runBlocking()
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.name = "tollgate-rabbitmq-consumer"
-            thread.stackSize = 16 << 20
-            thread.start()
-        }
+        try await runOnDedicatedThread(named: "tollgate-rabbitmq-consumer") { [self] in try runBlocking() }
     }
 
     // MARK: The consumer thread's state

@@ -92,15 +92,7 @@ struct CaptureKafkaCommand: ParsableCommand {
     }
 
     func run() throws {
-        let handle: FileHandle
-        if let out {
-            guard let file = openForWriting(out) else {
-                throw CommandFailure(message: "cannot write \(out)")
-            }
-            handle = file
-        } else {
-            handle = FileHandle.standardOutput
-        }
+        let handle = try captureOutput(out)
         let stop = StopRequest()
         let signals = SignalWatcher { _ in stop.requested.set(true) }
         let captured: Int
@@ -203,15 +195,7 @@ struct CaptureRabbitMQCommand: ParsableCommand {
     func run() throws {
         let broker: RabbitMQURL
         do { broker = try RabbitMQURL(parsing: url) } catch { throw CommandFailure(message: "--url: \(error)") }
-        let handle: FileHandle
-        if let out {
-            guard let file = openForWriting(out) else {
-                throw CommandFailure(message: "cannot write \(out)")
-            }
-            handle = file
-        } else {
-            handle = FileHandle.standardOutput
-        }
+        let handle = try captureOutput(out)
         let stop = StopRequest()
         let signals = SignalWatcher { _ in stop.requested.set(true) }
         let captured: Int
@@ -231,4 +215,11 @@ struct CaptureRabbitMQCommand: ParsableCommand {
         StandardError.write("tollgate: captured \(captured) message\(captured == 1 ? "" : "s") from \(queue)" + (out.map { " to \($0)" } ?? "")
                             + (mode == "requeue" ? " (given back to the queue)" : ""))
     }
+}
+
+/// Where a capture goes: `out`, truncated, or standard output.
+func captureOutput(_ out: String?) throws -> FileHandle {
+    guard let out else { return FileHandle.standardOutput }
+    guard let file = openForWriting(out) else { throw CommandFailure(message: "cannot write \(out)") }
+    return file
 }

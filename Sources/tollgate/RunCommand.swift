@@ -122,25 +122,12 @@ struct RunCommand: ParsableCommand {
         }
         StandardError.write("tollgate: consuming \(kafka.topics.joined(separator: ", ")) as group \(kafka.group); approved -> \(Self.describe(settings.approvedDestination)), quarantine -> \(Self.describe(settings.quarantineDestination))")
 
-        let signals = SignalWatcher { [weak router] signalNumber in
-            StandardError.write("tollgate: \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
-            router?.stop()
-        }
-        let reporter = statusInterval > 0 ? StatusReporter(every: statusInterval) { [weak router] in router.map { Self.summary($0.statistics) } } : nil
-        let idleWatcher = stopWhenIdle.map { seconds in
-            IdleWatcher(after: seconds, counters: { [weak router] in
-                router.map { s in (s.statistics.consumed, s.statistics.consumed - s.statistics.confirmed - s.statistics.failed) }
-            }, stop: { [weak router] in router?.stop() })
-        }
-        var failure: Error?
-        do {
-            try router.runBlocking()
-        } catch {
-            failure = error
-        }
-        reporter?.cancel()
-        idleWatcher?.cancel()
-        withExtendedLifetime(signals) {}
+        let failure = supervise(stop: { [weak router] in router?.stop() },
+                                summary: { [weak router] in router.map { Self.summary($0.statistics) } },
+                                progress: { [weak router] in
+                                    router.map { s in (s.statistics.consumed, s.statistics.consumed - s.statistics.confirmed - s.statistics.failed) }
+                                },
+                                run: router.runBlocking)
         let s = router.statistics
         StandardError.write("tollgate: stopped: \(Self.summary(s))")
         if onMock, sink == nil { Self.showOutputs(settings, brokers: brokers) }
@@ -149,6 +136,30 @@ struct RunCommand: ParsableCommand {
             throw CommandFailure(message: "writes failed for \(s.stoppedPartitions.map(\.description).joined(separator: ", ")); their offsets were not committed past the failure", exitStatus: 1)
         }
         }
+
+    /// Runs a router's blocking loop with what every `tollgate run` has: SIGTERM and SIGINT stop
+    /// it gracefully, counters every --status-interval seconds, --stop-when-idle. Returns the error
+    /// the loop ended with, if any.
+    func supervise(stop: @escaping @Sendable () -> Void, summary: @escaping @Sendable () -> String?,
+                   progress: @escaping @Sendable () -> (consumed: Int, inFlight: Int)?, run: () throws -> Void) -> Error?
+    {
+        let signals = SignalWatcher { signalNumber in
+            StandardError.write("tollgate: \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
+            stop()
+        }
+        let reporter = statusInterval > 0 ? StatusReporter(every: statusInterval, summary: summary) : nil
+        let idleWatcher = stopWhenIdle.map { IdleWatcher(after: $0, counters: progress, stop: stop) }
+        var failure: Error?
+        do {
+            try run()
+        } catch {
+            failure = error
+        }
+        reporter?.cancel()
+        idleWatcher?.cancel()
+        withExtendedLifetime(signals) {}
+        return failure
+    }
 
     /// For a Kafka source whose routes are not both topics of its own cluster: the sink that writes
     /// them (RabbitMQ exchanges, or one route on the cluster and one elsewhere).

@@ -31,24 +31,10 @@ extension RunCommand {
             connectionName: "tollgate \(source.queue)"), sink: sink)
         StandardError.write("tollgate: consuming queue \(source.queue) on \(url); approved -> \(Self.describe(settings.approvedDestination)), quarantine -> \(Self.describe(settings.quarantineDestination))")
 
-        let signals = SignalWatcher { [weak router] signalNumber in
-            StandardError.write("tollgate: \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
-            router?.stop()
-        }
-        let reporter = statusInterval > 0 ? StatusReporter(every: statusInterval) { [weak router] in router.map { Self.summary($0.statistics) } } : nil
-        let idleWatcher = stopWhenIdle.map { seconds in
-            IdleWatcher(after: seconds, counters: { [weak router] in router.map { ($0.statistics.consumed, $0.statistics.inFlight) } },
-                        stop: { [weak router] in router?.stop() })
-        }
-        var failure: Error?
-        do {
-            try router.runBlocking()
-        } catch {
-            failure = error
-        }
-        reporter?.cancel()
-        idleWatcher?.cancel()
-        withExtendedLifetime(signals) {}
+        let failure = supervise(stop: { [weak router] in router?.stop() },
+                                summary: { [weak router] in router.map { Self.summary($0.statistics) } },
+                                progress: { [weak router] in router.map { ($0.statistics.consumed, $0.statistics.inFlight) } },
+                                run: router.runBlocking)
         StandardError.write("tollgate: stopped: \(Self.summary(router.statistics, final: true))")
         if let failure { throw CommandFailure(message: "\(failure)", exitStatus: 1) }
     }

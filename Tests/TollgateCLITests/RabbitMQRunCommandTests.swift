@@ -106,6 +106,28 @@ struct RabbitMQRunCommandTests {
         """
     }
 
+    /// `tollgate run --config tollgate.yaml` killed with SIGKILL as soon as its status line shows it
+    /// consuming, then started again until `queue` is empty with nothing unacknowledged, then
+    /// stopped with SIGTERM (exit 0).
+    static func runKilledAndRestarted(in sandbox: TollgateSandbox, draining queue: String) throws {
+        let tollgate = try TollgateBinary.url()
+        let first = try Child(tollgate, ["run", "--config", "tollgate.yaml", "--status-interval", "1"], in: sandbox.directory, name: "run1")
+        try KafkaRunCommandTests.waitFor("the first run consuming", seconds: 60) {
+            first.errors.split(separator: "\n").contains { $0.hasPrefix("tollgate: consumed ") && !$0.hasPrefix("tollgate: consumed 0,") }
+        }
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+        #expect(first.process.terminationReason == .uncaughtSignal)
+        let second = try Child(tollgate, ["run", "--config", "tollgate.yaml", "--status-interval", "0"], in: sandbox.directory, name: "run2")
+        try KafkaRunCommandTests.waitFor("the input queue drained", seconds: 180) {
+            let c = try counts(queue)
+            return c.ready == 0 && c.unacked == 0
+        }
+        second.process.terminate()
+        second.process.waitUntilExit()
+        #expect(second.process.terminationStatus == 0, "\(second.errors)")
+    }
+
     static func cleanUp(_ prefix: String) {
         for queue in ["in", "approved", "quarantine"] { _ = try? tool("amqp-delete-queue", ["--url", url, "-q", "\(prefix).\(queue)"]) }
     }
@@ -169,23 +191,7 @@ struct RabbitMQRunCommandTests {
         for i in 0..<count { lines += "{\"id\":\"k-\(i)\",\"n\":\(i % 5 == 0 ? -1 : i)}\n" }
         try Self.tool("amqp-publish", ["--url", Self.url, "-r", "\(prefix).in", "-p", "-l"], input: lines)
 
-        let tollgate = try TollgateBinary.url()
-        let first = try Child(tollgate, ["run", "--config", "tollgate.yaml", "--status-interval", "1"], in: sandbox.directory, name: "run1")
-        try KafkaRunCommandTests.waitFor("the first run consuming", seconds: 60) {
-            first.errors.split(separator: "\n").contains { $0.hasPrefix("tollgate: consumed ") && !$0.hasPrefix("tollgate: consumed 0,") }
-        }
-        kill(first.process.processIdentifier, SIGKILL)
-        first.process.waitUntilExit()
-        #expect(first.process.terminationReason == .uncaughtSignal)
-
-        let second = try Child(tollgate, ["run", "--config", "tollgate.yaml", "--status-interval", "0"], in: sandbox.directory, name: "run2")
-        try KafkaRunCommandTests.waitFor("the input queue drained", seconds: 180) {
-            let c = try Self.counts("\(prefix).in")
-            return c.ready == 0 && c.unacked == 0
-        }
-        second.process.terminate()
-        second.process.waitUntilExit()
-        #expect(second.process.terminationStatus == 0, "\(second.errors)")
+        try Self.runKilledAndRestarted(in: sandbox, draining: "\(prefix).in")
 
         let written = try (Self.readWithPika("\(prefix).approved") + Self.readWithPika("\(prefix).quarantine")).map { message -> String in
             guard case .object(let fields) = try JSONValue(parsing: message.body), case .string(let id)? = fields.first(where: { $0.key == "id" })?.value else { return "?" }
@@ -218,20 +224,7 @@ struct RabbitMQRunCommandTests {
         for i in 0..<count { lines += "{\"id\":\"x-\(i)\",\"n\":\(i % 4 == 0 ? -1 : i)}\n" }
         try Self.tool("amqp-publish", ["--url", Self.url, "-r", "\(prefix).in", "-p", "-l"], input: lines)
 
-        let first = try Child(tollgate, ["run", "--config", "tollgate.yaml", "--status-interval", "1"], in: sandbox.directory, name: "run1")
-        try KafkaRunCommandTests.waitFor("the first run consuming", seconds: 60) {
-            first.errors.split(separator: "\n").contains { $0.hasPrefix("tollgate: consumed ") && !$0.hasPrefix("tollgate: consumed 0,") }
-        }
-        kill(first.process.processIdentifier, SIGKILL)
-        first.process.waitUntilExit()
-        let second = try Child(tollgate, ["run", "--config", "tollgate.yaml", "--status-interval", "0"], in: sandbox.directory, name: "run2")
-        try KafkaRunCommandTests.waitFor("the input queue drained", seconds: 180) {
-            let c = try Self.counts("\(prefix).in")
-            return c.ready == 0 && c.unacked == 0
-        }
-        second.process.terminate()
-        second.process.waitUntilExit()
-        #expect(second.process.terminationStatus == 0, "\(second.errors)")
+        try Self.runKilledAndRestarted(in: sandbox, draining: "\(prefix).in")
 
         func ids(_ topic: String) throws -> [String] {
             try KafkaRunCommandTests.runKcat(["-C", "-b", brokers, "-t", topic, "-e", "-q", "-f", "%s\\n"]).split(separator: "\n").map { line in

@@ -230,9 +230,9 @@ final class RabbitMQScenario: @unchecked Sendable {
 
     deinit { RabbitMQTestSupport.delete(names) }
 
-    func router(prefetch: Int = 500, sink: (any OutputSink)? = nil) -> RabbitMQRouter {
+    func router(prefetch: Int = 500, topology: RabbitMQTopology? = nil, sink: (any OutputSink)? = nil) -> RabbitMQRouter {
         RabbitMQRouter(pipeline: pipeline, configuration: .init(
-            url: RabbitMQTestSupport.url, queue: names.input, prefetch: prefetch, topology: names.topology,
+            url: RabbitMQTestSupport.url, queue: names.input, prefetch: prefetch, topology: topology ?? names.topology,
             heartbeat: 5, maxBackoff: .seconds(2), shutdownTimeout: .seconds(20), connectionName: "tollgate consumer \(names.prefix)"),
             sink: sink ?? RabbitMQSink(configuration: names.sinkConfiguration))
     }

@@ -3,10 +3,10 @@ import Testing
 import Tollgate
 @testable import TollgateRabbitMQ
 
-/// Stops and starts the broker itself, so it runs alone: `scripts/test.sh` runs this suite in a
-/// second `swift test` after all the others.
-@Suite("RabbitMQ broker restart", .serialized)
-struct RabbitMQBrokerRestartTests {
+/// Faults that hit the whole broker (stop_app, close_all_connections), so they run alone:
+/// `scripts/test.sh` runs this suite in a second `swift test`, after all the others.
+@Suite("RabbitMQ broker-wide faults", .serialized)
+struct RabbitMQBrokerWideTests {
     @Test("rabbitmqctl stop_app / start_app mid-stream: the router reconnects by itself and nothing is lost")
     func brokerRestart() async throws {
         var sawNotReady = false
@@ -20,5 +20,14 @@ struct RabbitMQBrokerRestartTests {
             try await RabbitMQTestSupport.wait(upTo: .seconds(60), "ready again") { router.isReady }
         }
         #expect(sawNotReady)
+    }
+
+    @Test("every connection force-closed mid-stream (rabbitmqctl close_all_connections): nothing is lost")
+    func connectionsClosed() async throws {
+        _ = try await runWithFault("close-all", count: 40_000) { _, router in
+            let before = router.statistics.reconnections
+            try RabbitMQTestSupport.rabbitmqctl(["close_all_connections", "tollgate test: forced close"])
+            try await RabbitMQTestSupport.wait(upTo: .seconds(30), "reconnected") { router.statistics.reconnections > before && router.isReady }
+        }
     }
 }
