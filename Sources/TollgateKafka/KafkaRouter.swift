@@ -60,6 +60,13 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             self.shutdownTimeout = shutdownTimeout
         }
 
+        /// Checks that librdkafka accepts every consumer and producer property, without connecting
+        /// (for `tollgate run --check-config`).
+        public func check() throws(KafkaError) {
+            try KafkaProperties.check(consumerSettings)
+            try KafkaProperties.check(producerSettings)
+        }
+
         /// Tollgate's consumer defaults: cooperative-sticky assignment, offsets stored by Tollgate
         /// (only once confirmed) and committed by librdkafka four times a second, from the earliest offset
         /// when the group has none.

@@ -38,11 +38,15 @@ struct RunCommand: ParsableCommand {
               tollgate run --config tollgate.yaml
               tollgate run --config deploy/tollgate-mock.yaml --stop-when-idle 2
               tollgate run --config deploy/tollgate-rabbitmq.yaml --status-interval 5
+              tollgate run --config tollgate.yaml --check-config
             """
     )
 
     @Option(help: ArgumentHelp("The configuration file.", valueName: "file"))
     var config: String
+
+    @Flag(help: "Check the configuration file, the schemas, the bindings and the broker settings, print what would run, and exit without connecting (0: fine, 2: an error, named).")
+    var checkConfig = false
 
     @Option(help: ArgumentHelp("Print counters every n seconds (0: only at the end).", valueName: "n"))
     var statusInterval: Int = 10
@@ -58,6 +62,10 @@ struct RunCommand: ParsableCommand {
             pipeline = try settings.pipeline.makePipeline()
         } catch {
             throw CommandFailure(message: "\(error)")
+        }
+        if checkConfig {
+            try Self.check(settings, pipeline: pipeline, file: config)
+            return
         }
         let kafka: SidecarConfiguration.KafkaSource
         switch settings.source {

@@ -121,3 +121,64 @@ struct RabbitMQConfigurationTests {
         #expect(message("source: {rabbitmq: {url: amqp://x, queue: q}}\nroutes: {approved: {kafka: {topic: t}}, quarantine: b}").contains("needs 'brokers' and 'topic'"))
     }
 }
+
+@Suite("Sidecar configuration: the environment")
+struct ConfigurationEnvironmentTests {
+    static let yaml = """
+        source:
+          rabbitmq:
+            url: "amqp://tollgate:${RABBITMQ_PASSWORD}@${RABBITMQ_HOST:-localhost}:5672/%2f"
+            queue: orders
+            prefetch: ${PREFETCH:-250}
+        routes: {approved: "orders.approved", quarantine: "costs $$5, literally $${NOT_A_VARIABLE}"}
+        """
+
+    @Test("${NAME} and ${NAME:-fallback} fill values, numbers included; $${ is a literal ${")
+    func substitution() throws {
+        let configuration = try SidecarConfiguration.parse(yaml: Self.yaml, file: "t.yaml", environment: ["RABBITMQ_PASSWORD": "s3cret"])
+        guard case .rabbitMQ(let rabbit) = configuration.source else { Issue.record("not RabbitMQ"); return }
+        #expect(rabbit.url == "amqp://tollgate:s3cret@localhost:5672/%2f")
+        #expect(rabbit.prefetch == 250)
+        #expect(configuration.quarantineRoute == "costs $$5, literally ${NOT_A_VARIABLE}")
+        let other = try SidecarConfiguration.parse(yaml: Self.yaml, file: "t.yaml",
+                                                   environment: ["RABBITMQ_PASSWORD": "x", "RABBITMQ_HOST": "mq.internal", "PREFETCH": "2000"])
+        guard case .rabbitMQ(let rabbit2) = other.source else { return }
+        #expect(rabbit2.url == "amqp://tollgate:x@mq.internal:5672/%2f" && rabbit2.prefetch == 2000)
+    }
+
+    @Test("an unset variable without a fallback is an error naming the key path and line, not the value")
+    func unset() {
+        #expect {
+            try SidecarConfiguration.parse(yaml: Self.yaml, file: "t.yaml", environment: [:])
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("source.rabbitmq.url") && text.contains("RABBITMQ_PASSWORD") && text.contains("t.yaml:3")
+        }
+        #expect(throws: TollgateError.self) {
+            try SidecarConfiguration.parse(yaml: "source: {kafka: {brokers: '${BAD NAME}', topics: t}}\nroutes: {approved: a, quarantine: b}", file: "t.yaml", environment: [:])
+        }
+    }
+
+    @Test("TOLLGATE__SOURCE__RABBITMQ__URL-style variables override the file, matching keys without regard to case")
+    func overrides() throws {
+        let configuration = try SidecarConfiguration.parse(yaml: Self.yaml, file: "t.yaml", environment: [
+            "TOLLGATE__SOURCE__RABBITMQ__URL": "amqps://svc:from-env@mq:5671/prod",
+            "TOLLGATE__SOURCE__RABBITMQ__PREFETCH": "64",
+            "TOLLGATE__SHUTDOWNTIMEOUT": "5",
+        ])
+        guard case .rabbitMQ(let rabbit) = configuration.source else { Issue.record("not RabbitMQ"); return }
+        #expect(rabbit.url == "amqps://svc:from-env@mq:5671/prod" && rabbit.prefetch == 64)
+        #expect(configuration.shutdownTimeout == .seconds(5), "a key the file lacks is added")
+        // Only keys Tollgate knows: a misspelt override changes nothing.
+        let misspelt = try SidecarConfiguration.parse(yaml: "source: {kafka: {brokers: b, topics: t}}\nroutes: {approved: a, quarantine: b}",
+                                                      file: "t.yaml", environment: ["TOLLGATE__MAXINFLIGHTS": "5"])
+        #expect(misspelt.maxInFlight == 100_000)
+        // A whole section the file lacks.
+        let added = try SidecarConfiguration.parse(yaml: "source: {kafka: {brokers: b, topics: t}}\nroutes: {approved: a, quarantine: b}",
+                                                   file: "t.yaml", environment: ["TOLLGATE__QUARANTINE__ERRORSCAPBYTES": "1024"])
+        #expect(added.quarantine.errorsCapBytes == 1024)
+        let matched = try SidecarConfiguration.parse(yaml: "source: {kafka: {brokers: b, topics: t}}\nroutes: {approved: a, quarantine: b}\nshutdownTimeout: 3",
+                                                     file: "t.yaml", environment: ["TOLLGATE__SHUTDOWNTIMEOUT": "7"])
+        #expect(matched.shutdownTimeout == .seconds(7))
+    }
+}

@@ -165,18 +165,24 @@ public struct SidecarConfiguration: Sendable {
 
     /// Reads a configuration file.
     /// - Throws: ``TollgateError`` with the file, line and key path of the problem.
-    public static func load(file: String) throws(TollgateError) -> SidecarConfiguration {
+    public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(TollgateError) -> SidecarConfiguration {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw TollgateError(.unreadable, "cannot read the configuration file", file: file)
         }
-        return try parse(yaml: String(decoding: data, as: UTF8.self), file: file)
+        return try parse(yaml: String(decoding: data, as: UTF8.self), file: file, environment: environment)
     }
 
     /// Parses configuration text; `file` names it in errors and anchors relative paths.
-    public static func parse(yaml text: String, file: String) throws(TollgateError) -> SidecarConfiguration {
+    /// `environment` fills `${NAME}` references and `TOLLGATE__...` overrides (see README.md,
+    /// "Secrets and the environment").
+    public static func parse(yaml text: String, file: String,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(TollgateError) -> SidecarConfiguration
+    {
         var reader = YAMLReader(file: file, text: text)
         reader.code = .invalidConfiguration
-        let root = try reader.root()
+        let environment = ConfigurationEnvironment(variables: environment, file: file, code: .invalidConfiguration)
+        reader.overrides = environment.overrides
+        let root = try environment.substitute(try reader.root())
         let pipeline = try PipelineConfiguration.parse(root, reader: reader, otherKeys: keys)
         var source: Source?
         var approved: Destination?

@@ -7,6 +7,9 @@ struct YAMLReader {
     let text: String
     /// The code errors carry.
     var code: TollgateError.Code = .invalidSubjectConfiguration
+    /// Values that replace or add keys, by key path in capitals with dots (`SOURCE.RABBITMQ.URL`):
+    /// the environment's `TOLLGATE__...` overrides.
+    var overrides: [String: String] = [:]
 
     /// Parses `text`; an empty document is an empty mapping.
     func root() throws(TollgateError) -> Node.Mapping {
@@ -40,6 +43,16 @@ struct YAMLReader {
                                     file: file, line: keyNode.mark?.line)
             }
             out.append((key, value, keyNode.mark?.line ?? value.mark?.line))
+        }
+        guard !overrides.isEmpty else { return out }
+        for key in allowed.sorted() {
+            let full = (path.isEmpty ? key : "\(path).\(key)").uppercased()
+            if let value = overrides[full] {
+                let node = Node.scalar(.init(value, .implicit, .plain))
+                if let index = out.firstIndex(where: { $0.key == key }) { out[index].value = node } else { out.append((key, node, nil)) }
+            } else if !out.contains(where: { $0.key == key }), overrides.keys.contains(where: { $0.hasPrefix(full + ".") }) {
+                out.append((key, .mapping(Node.Mapping([])), nil))
+            }
         }
         return out
     }

@@ -12,10 +12,17 @@ enum KafkaProperties {
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError(message: "librdkafka property \(key)=\(value): \(String(errorBuffer: errstr))")
+                // A refused secret is named, never echoed.
+                let secret = ["passw", "pasw", "secret", "key", "token", "credential"].contains { key.lowercased().contains($0) }
+                throw KafkaError(message: "librdkafka property \(key)=\(secret ? "***" : value): \(String(errorBuffer: errstr))")
             }
         }
         return conf
+    }
+
+    /// Checks that librdkafka accepts every property, without creating a client (nothing connects).
+    static func check(_ properties: [String: String]) throws(KafkaError) {
+        rd_kafka_conf_destroy(try makeConf(properties))
     }
 
     /// Creates the client; `conf` is consumed either way.
