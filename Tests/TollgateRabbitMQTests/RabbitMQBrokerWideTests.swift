@@ -13,11 +13,11 @@ struct RabbitMQBrokerWideTests {
         _ = try await runWithFault("restart", count: 10_000) { _, router in
             try RabbitMQTestSupport.rabbitmqctl(["stop_app"])
             defer { _ = try? RabbitMQTestSupport.rabbitmqctl(["start_app"]) }
-            try await RabbitMQTestSupport.wait(upTo: .seconds(20), "not ready while the broker is down") { !router.isReady }
+            try await RabbitMQTestSupport.wait(upTo: .seconds(60), "not ready while the broker is down") { !router.isReady }
             sawNotReady = true
             try await Task.sleep(for: .seconds(2))
             try RabbitMQTestSupport.rabbitmqctl(["start_app"])
-            try await RabbitMQTestSupport.wait(upTo: .seconds(60), "ready again") { router.isReady }
+            try await RabbitMQTestSupport.wait(upTo: .seconds(180), "ready again") { router.isReady }
         }
         #expect(sawNotReady)
     }
@@ -27,7 +27,7 @@ struct RabbitMQBrokerWideTests {
         _ = try await runWithFault("close-all", count: 40_000) { _, router in
             let before = router.statistics.reconnections
             try RabbitMQTestSupport.rabbitmqctl(["close_all_connections", "tollgate test: forced close"])
-            try await RabbitMQTestSupport.wait(upTo: .seconds(30), "reconnected") { router.statistics.reconnections > before && router.isReady }
+            try await RabbitMQTestSupport.wait(upTo: .seconds(120), "reconnected") { router.statistics.reconnections > before && router.isReady }
         }
     }
 }

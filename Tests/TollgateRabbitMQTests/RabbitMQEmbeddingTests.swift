@@ -23,7 +23,7 @@ struct RabbitMQEmbeddingTests {
             source.acknowledge(approved.message)
             if handled.count == expectedApproved { break }
         }
-        try await RabbitMQTestSupport.wait(upTo: .seconds(10), "every acknowledgement sent") { source.unacknowledged == 0 }
+        try await RabbitMQTestSupport.wait(upTo: .seconds(60), "every acknowledgement sent") { source.unacknowledged == 0 }
         source.close()
         #expect(Set(handled) == Set(scenario.inputs.filter { $0.kind == .valid }.map(\.id)))
         let quarantined = try RabbitMQTestSupport.drain(scenario.names.quarantine)
@@ -49,7 +49,7 @@ struct RabbitMQEmbeddingTests {
         for _ in 0..<3 { again.append(try #require(try await iterator.next())) }
         source.acknowledge(first)   // stale: acknowledges the redelivery only if it is the very same message
         for message in again where message.key != first.key { source.acknowledge(message) }
-        try await RabbitMQTestSupport.wait(upTo: .seconds(10), "acks sent") { source.unacknowledged <= 1 }
+        try await RabbitMQTestSupport.wait(upTo: .seconds(60), "acks sent") { source.unacknowledged <= 1 }
         source.close()
         let left = try RabbitMQTestSupport.drain(scenario.names.input, quiet: .seconds(1))
         let firstBack = again.first { $0.key == first.key }!

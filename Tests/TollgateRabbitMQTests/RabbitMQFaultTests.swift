@@ -16,8 +16,10 @@ func runWithFault(_ test: String, count: Int, fault: (RabbitMQScenario, RabbitMQ
     try RabbitMQTestSupport.publish(scenario.inputs.prefix(upfront), to: scenario.names.input)
     let router = scenario.router(prefetch: 200)
     let running = Task { try await router.run() }
+    // A test that throws must not leave its router running.
+    defer { router.stop() }
     let publisher = scenario.publishGradually(from: upfront, chunks: 10, seconds: 4)
-    try await RabbitMQTestSupport.wait(upTo: .seconds(60), "a first part routed") { router.statistics.acknowledged >= count / 5 }
+    try await RabbitMQTestSupport.wait(upTo: .seconds(180), "a first part routed") { router.statistics.acknowledged >= count / 5 }
     try await fault(scenario, router)
     while publisher.isExecuting { try await Task.sleep(for: .milliseconds(100)) }
     // Done when the input queue is empty and nothing is held unacknowledged.
@@ -49,7 +51,9 @@ struct RabbitMQFaultTests {
         // Declared already, with its limit (declaring it again without would be refused).
         let router = scenario.router(prefetch: 500, topology: RabbitMQTopology())
         let running = Task { try await router.run() }
-        try await RabbitMQTestSupport.wait(upTo: .seconds(30), "nacked writes") { router.statistics.writeFailures > 0 }
+        // A test that throws must not leave its router running.
+        defer { router.stop() }
+        try await RabbitMQTestSupport.wait(upTo: .seconds(120), "nacked writes") { router.statistics.writeFailures > 0 }
         #expect(router.statistics.errors.contains { $0.contains("basic.nack") }, "\(router.statistics.errors.suffix(3))")
         #expect(router.statistics.acknowledged < scenario.inputs.count)
         // Make room as a consumer of the approved queue would: the retries land.
@@ -75,7 +79,7 @@ struct RabbitMQFaultTests {
             let conn = try RabbitMQTestSupport.connect()
             defer { conn.close() }
             try conn.deleteExchange(scenario.names.approved, channel: 1)
-            try await RabbitMQTestSupport.wait(upTo: .seconds(30), "writes failing") { router.statistics.writeFailures > 0 }
+            try await RabbitMQTestSupport.wait(upTo: .seconds(120), "writes failing") { router.statistics.writeFailures > 0 }
             try await Task.sleep(for: .seconds(1))
             let counts = try RabbitMQTestSupport.counts(scenario.names.input)
             #expect(counts.unacked > 0, "inputs whose output failed stay unacknowledged: \(counts)")

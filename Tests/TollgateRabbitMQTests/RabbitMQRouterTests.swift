@@ -13,6 +13,8 @@ struct RabbitMQRouterTests {
         try RabbitMQTestSupport.publish(scenario.inputs, to: scenario.names.input)
         let router = scenario.router(prefetch: 1000)
         let running = Task { try await router.run() }
+        // A test that throws must not leave its router running.
+        defer { router.stop() }
         try await RabbitMQTestSupport.wait(upTo: .seconds(240), "every message acknowledged") { router.statistics.acknowledged == count }
         // Checked while the consumer is still connected: nothing left in the queue, nothing held unacked.
         let counts = try RabbitMQTestSupport.counts(scenario.names.input)
@@ -41,8 +43,10 @@ struct RabbitMQRouterTests {
             url: RabbitMQTestSupport.url, queue: scenario.names.input, heartbeat: 5, maxBackoff: .milliseconds(500)),
             sink: RabbitMQSink(configuration: scenario.names.sinkConfiguration))
         let running = Task { try await router.run() }
+        // A test that throws must not leave its router running.
+        defer { router.stop() }
         let quarantinedCount = scenario.inputs.filter { $0.kind != .valid }.count
-        try await RabbitMQTestSupport.wait(upTo: .seconds(30), "quarantined acknowledged and approved failing") {
+        try await RabbitMQTestSupport.wait(upTo: .seconds(120), "quarantined acknowledged and approved failing") {
             let s = router.statistics
             return s.acknowledged == quarantinedCount && s.writeFailures >= 2
         }
@@ -56,7 +60,7 @@ struct RabbitMQRouterTests {
                                                       bindings: [.init(exchange: scenario.names.approved, queue: scenario.names.approved)]),
                                      on: conn, channel: 1)
         conn.close()
-        try await RabbitMQTestSupport.wait(upTo: .seconds(30), "every message acknowledged") { router.statistics.acknowledged == scenario.inputs.count }
+        try await RabbitMQTestSupport.wait(upTo: .seconds(120), "every message acknowledged") { router.statistics.acknowledged == scenario.inputs.count }
         counts = try RabbitMQTestSupport.counts(scenario.names.input)
         #expect(counts.ready == 0 && counts.unacked == 0)
         router.stop()
