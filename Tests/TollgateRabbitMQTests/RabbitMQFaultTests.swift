@@ -11,16 +11,19 @@ import Tollgate
 func runWithFault(_ test: String, count: Int, fault: (RabbitMQScenario, RabbitMQRouter) async throws -> Void) async throws -> RabbitMQScenario.Outcome {
     let scenario = try RabbitMQScenario(test, count: count)
     // Most inputs wait in the queue before the router starts, so the fault lands with a full
-    // prefetch window in flight; the rest arrive during and after it.
+    // prefetch window in flight; some arrive during it; the last fifth (the tail) only after the
+    // fault began, so there is always traffic after it, however slow a loaded machine makes the
+    // test's own steps. A fault may publish the tail itself (`publishTailOnce`).
     let upfront = count * 3 / 5
     try RabbitMQTestSupport.publish(scenario.inputs.prefix(upfront), to: scenario.names.input)
     let router = scenario.router(prefetch: 200)
     let running = Task { try await router.run() }
     // A test that throws must not leave its router running.
     defer { router.stop() }
-    let publisher = scenario.publishGradually(from: upfront, chunks: 10, seconds: 4)
+    let publisher = scenario.publishGradually(from: upfront, to: scenario.tailStart, chunks: 10, seconds: 4)
     try await RabbitMQTestSupport.wait(upTo: .seconds(180), "a first part routed") { router.statistics.acknowledged >= count / 5 }
     try await fault(scenario, router)
+    try scenario.publishTailOnce()
     while publisher.isExecuting { try await Task.sleep(for: .milliseconds(100)) }
     // Done when the input queue is empty and nothing is held unacknowledged.
     try await RabbitMQTestSupport.wait(upTo: .seconds(180), "the input queue drained") {
@@ -79,6 +82,7 @@ struct RabbitMQFaultTests {
             let conn = try RabbitMQTestSupport.connect()
             defer { conn.close() }
             try conn.deleteExchange(scenario.names.approved, channel: 1)
+            try scenario.publishTailOnce()
             try await RabbitMQTestSupport.wait(upTo: .seconds(120), "writes failing") { router.statistics.writeFailures > 0 }
             try await Task.sleep(for: .seconds(1))
             let counts = try RabbitMQTestSupport.counts(scenario.names.input)

@@ -230,6 +230,27 @@ final class RabbitMQScenario: @unchecked Sendable {
 
     deinit { RabbitMQTestSupport.delete(names) }
 
+    /// Where the last fifth of the inputs starts.
+    var tailStart: Int { inputs.count - inputs.count / 5 }
+    private let tailPublished = Mutex(false)
+
+    /// Publishes the last fifth of the inputs, the first time it is called (retrying while the
+    /// broker is away).
+    func publishTailOnce() throws {
+        guard tailPublished.withLock({ published in defer { published = true }; return !published }) else { return }
+        var lastError: Error?
+        for _ in 0..<120 {
+            do {
+                try RabbitMQTestSupport.publish(inputs[tailStart...], to: names.input)
+                return
+            } catch {
+                lastError = error
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+        throw lastError!
+    }
+
     func router(prefetch: Int = 500, topology: RabbitMQTopology? = nil, sink: (any OutputSink)? = nil) -> RabbitMQRouter {
         RabbitMQRouter(pipeline: pipeline, configuration: .init(
             url: RabbitMQTestSupport.url, queue: names.input, prefetch: prefetch, topology: topology ?? names.topology,
@@ -238,11 +259,12 @@ final class RabbitMQScenario: @unchecked Sendable {
     }
 
     /// Publishes the inputs in `chunks` over about `seconds`, on a thread, so faults land mid-stream.
-    func publishGradually(from first: Int = 0, chunks: Int, seconds: Double) -> Thread {
+    func publishGradually(from first: Int = 0, to end: Int? = nil, chunks: Int, seconds: Double) -> Thread {
+        let end = end ?? inputs.count
         let thread = Thread { [self] in
-            let size = max(1, (inputs.count - first + chunks - 1) / chunks)
-            for start in stride(from: first, to: inputs.count, by: size) {
-                let slice = inputs[start..<min(start + size, inputs.count)]
+            let size = max(1, (end - first + chunks - 1) / chunks)
+            for start in stride(from: first, to: end, by: size) {
+                let slice = inputs[start..<min(start + size, end)]
                 // A publish can fail while the broker restarts: try again until it lands.
                 for _ in 0..<100 {
                     if (try? RabbitMQTestSupport.publish(slice, to: names.input)) != nil { break }
