@@ -167,7 +167,6 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     /// Consumes, decides and routes on the calling thread until ``stop()``.
     /// - Throws: ``KafkaError`` when the subscription fails or a client hits a fatal error.
     public func runBlocking() throws(KafkaError) {
-        running.flag.set(true)
         if let sink {
             do {
                 try sink.start { [weak self] token, result in self?.written(token, result) }
@@ -452,7 +451,8 @@ extension KafkaSidecar {
     }
 }
 
-/// The running flag, shared with signal handlers.
+/// The running flag, shared with signal handlers. It starts set and only ``stop()`` clears it, so
+/// a stop that comes before the loop has started (its task still waiting for a thread) is not lost.
 final class RunFlagBox: Sendable {
-    let flag = RunFlag(false)
+    let flag = RunFlag(true)
 }

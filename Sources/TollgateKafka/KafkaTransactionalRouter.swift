@@ -61,7 +61,6 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
     public func stop() { running.flag.set(false) }
 
     public func runBlocking() throws(KafkaError) {
-        running.flag.set(true)
         try producer.initTransactions(timeout: .seconds(60))
         try consumer.subscribe(configuration.topics)
         let evaluator = pipeline.makeEvaluator()

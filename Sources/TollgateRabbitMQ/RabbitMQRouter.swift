@@ -108,7 +108,8 @@ public final class RabbitMQRouter: @unchecked Sendable {
 
     private let confirmations = Mutex<[(UInt64, Result<Void, OutputError>)]>([])
     private let stats = Mutex(Statistics())
-    private let running = Atomic<Bool>(false)
+    /// Set until ``stop()``: a stop before the loop starts is not lost.
+    private let running = Atomic<Bool>(true)
     private let wakeup = WakePipe()
 
     public init(pipeline: Pipeline, configuration: Configuration, sink: any OutputSink) {
@@ -156,7 +157,6 @@ public final class RabbitMQRouter: @unchecked Sendable {
     /// Consumes, decides and routes on the calling thread until ``stop()``. Connection problems
     /// are retried; only a sink that cannot start throws.
     public func runBlocking() throws {
-        running.store(true, ordering: .releasing)
         try sink.start { [weak self] token, result in
             guard let self else { return }
             let first = self.confirmations.withLock { list -> Bool in
