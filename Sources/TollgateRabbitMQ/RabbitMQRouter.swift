@@ -155,7 +155,8 @@ public final class RabbitMQRouter: @unchecked Sendable {
     private var settledOrder: [Fingerprint] = []
 
     /// Consumes, decides and routes on the calling thread until ``stop()``. Connection problems
-    /// are retried; only a sink that cannot start throws.
+    /// are retried. It throws when the sink cannot start, and when the broker refuses a
+    /// declaration as inequivalent (406) before the first connection is made.
     public func runBlocking() throws {
         try sink.start { [weak self] token, result in
             guard let self else { return }
@@ -175,6 +176,13 @@ public final class RabbitMQRouter: @unchecked Sendable {
                     attempt = 0
                 } catch {
                     note("cannot consume from \(configuration.url) queue '\(configuration.queue)': \(error)")
+                    // At start-up, a declaration the broker refuses as inequivalent (406
+                    // PRECONDITION_FAILED: a queue that exists with other arguments) is a
+                    // configuration error that waiting will not fix: stop with it.
+                    if epoch == 0, let error = error as? RabbitMQError, error.kind == .channel, error.replyCode == 406 {
+                        sink.close(timeout: .seconds(1))
+                        throw error
+                    }
                     attempt += 1
                     wakeup.wait(socket: -1, timeout: backoff.delay(attempt: attempt))
                 }

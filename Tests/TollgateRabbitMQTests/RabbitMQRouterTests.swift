@@ -69,3 +69,23 @@ struct RabbitMQRouterTests {
         #expect(outcome.missing.isEmpty && outcome.duplicates == 0)
     }
 }
+
+@Suite("RabbitMQ router start-up")
+struct RabbitMQStartupTests {
+    @Test("a declaration the broker refuses as inequivalent (a classic queue declared as quorum) stops start-up with the broker's reason")
+    func inequivalentDeclaration() async throws {
+        let names = RabbitMQTestSupport.Names("inequivalent")
+        try RabbitMQTestSupport.declare(names)   // the input queue exists, classic
+        defer { RabbitMQTestSupport.delete(names) }
+        let router = RabbitMQRouter(pipeline: try RabbitMQTestSupport.eventsPipeline(), configuration: .init(
+            url: RabbitMQTestSupport.url, queue: names.input, topology: RabbitMQTopology(queues: [.init(name: names.input, type: "quorum")])),
+            sink: RabbitMQSink(configuration: names.sinkConfiguration))
+        defer { router.stop() }
+        do {
+            try await router.run()
+            Issue.record("the router started")
+        } catch let error as RabbitMQError {
+            #expect(error.replyCode == 406 && error.description.contains("PRECONDITION_FAILED") && error.description.contains(names.input), "\(error)")
+        }
+    }
+}
