@@ -222,7 +222,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         let message = Self.message(for: record, group: configuration.group)
         let verdict = evaluator.evaluate(message)
         if let sink {
-            let output = OutputRecord(message: message, verdict: verdict, quarantine: configuration.quarantine, quarantinedAt: Self.nowMilliseconds())
+            let output = OutputRecord(message: message, verdict: verdict, quarantine: configuration.quarantine, quarantinedAt: RFC3339Time.nowMilliseconds())
             let token = begin(partition, record.offset, verdict: verdict, output: output)
             sink.write(output, token: token)
             return
@@ -418,7 +418,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             return (configuration.approvedTopic, QuarantineRecord.approvedHeaders(for: message, verdict: verdict))
         }
         return (configuration.quarantineTopic,
-                QuarantineRecord.headers(for: message, verdict: verdict, quarantinedAt: nowMilliseconds(), options: configuration.quarantine))
+                QuarantineRecord.headers(for: message, verdict: verdict, quarantinedAt: RFC3339Time.nowMilliseconds(), options: configuration.quarantine))
     }
 
     /// The message for a consumed record.
@@ -428,9 +428,6 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
                 timestamp: record.timestamp)
     }
 
-    static func nowMilliseconds() -> UInt64 {
-        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
-    }
 }
 
 /// What `tollgate run` drives: ``KafkaRouter`` (at-least-once) or ``KafkaTransactionalRouter``

@@ -195,7 +195,7 @@ public struct KafkaQuarantineSink: QuarantineSink {
     }
 
     public func quarantine(_ message: Message, verdict: Verdict) async throws {
-        let headers = QuarantineRecord.headers(for: message, verdict: verdict, quarantinedAt: KafkaRouter.nowMilliseconds(), options: options)
+        let headers = QuarantineRecord.headers(for: message, verdict: verdict, quarantinedAt: RFC3339Time.nowMilliseconds(), options: options)
         try await sink.send(message, to: topic, headers: headers)
         source?.acknowledge(message)
     }

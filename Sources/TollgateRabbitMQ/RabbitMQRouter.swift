@@ -212,18 +212,9 @@ public final class RabbitMQRouter: @unchecked Sendable {
     }
 
     private func connect() throws {
-        let conn = try AMQPConnection(url: configuration.url, tls: configuration.tls, name: configuration.connectionName,
-                                      heartbeat: configuration.heartbeat)
-        do {
-            try conn.openChannel(1)
-            try RabbitMQDeclarer.declare(configuration.topology, on: conn, channel: 1)
-            try conn.qos(prefetch: configuration.prefetch, channel: 1)
-            _ = try conn.consume(queue: configuration.queue, channel: 1)
-        } catch {
-            conn.abandon()
-            throw error
-        }
-        connection = conn
+        connection = try AMQPConnection.openConsumer(url: configuration.url, tls: configuration.tls, name: configuration.connectionName,
+                                                     heartbeat: configuration.heartbeat, declaring: configuration.topology,
+                                                     queue: configuration.queue, prefetch: configuration.prefetch)
         epoch += 1
         unacked.removeAll(keepingCapacity: true)
         unackedHead = 0
@@ -283,7 +274,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
         }
         let verdict = evaluator.evaluate(message)
         let record = OutputRecord(message: message, verdict: verdict, quarantine: configuration.quarantine,
-                                  quarantinedAt: UInt64(max(0, Date().timeIntervalSince1970 * 1000)), native: delivery.properties)
+                                  quarantinedAt: RFC3339Time.nowMilliseconds(), native: delivery.properties)
         stats.withLock { stats in
             stats.consumed += 1
             stats.inFlight = pending.count + retries.count + 1
@@ -468,18 +459,16 @@ struct Fingerprint: Hashable {
     }
 
     private init(exchange: String, routingKey: String, properties: AMQPProperties, body: [UInt8]) {
-        var h1 = Hasher()
-        var h2 = Hasher()
-        h2.combine(0x5EED)
-        for h in [0, 1] {
-            var hasher = h == 0 ? h1 : h2
+        func hash(seed: Int) -> Int {
+            var hasher = Hasher()
+            hasher.combine(seed)
             hasher.combine(exchange)
             hasher.combine(routingKey)
             hasher.combine(properties)
             body.withUnsafeBytes { hasher.combine(bytes: $0) }
-            if h == 0 { h1 = hasher } else { h2 = hasher }
+            return hasher.finalize()
         }
-        a = h1.finalize()
-        b = h2.finalize()
+        a = hash(seed: 0)
+        b = hash(seed: 0x5EED)
     }
 }

@@ -205,11 +205,10 @@ public final class RabbitMQSink: OutputSink, @unchecked Sendable {
         while shared.withLock({ $0.running }) {
             guard let conn = connection else {
                 do {
-                    let conn = try AMQPConnection(url: configuration.url, tls: configuration.tls, name: configuration.connectionName,
-                                                  heartbeat: configuration.heartbeat)
-                    try conn.openChannel(1)
-                    try RabbitMQDeclarer.declare(configuration.topology, on: conn, channel: 1)
-                    try conn.enableConfirms(channel: 1)
+                    let conn = try AMQPConnection.open(url: configuration.url, tls: configuration.tls, name: configuration.connectionName,
+                                                       heartbeat: configuration.heartbeat, declaring: configuration.topology) { conn throws(RabbitMQError) in
+                        try conn.enableConfirms(channel: 1)
+                    }
                     connection = conn
                     nextSequence = 1
                     attempt = 0
@@ -342,6 +341,36 @@ public final class RabbitMQSink: OutputSink, @unchecked Sendable {
         }
         if let milliseconds = record.message.timestamp, milliseconds >= 0 { properties.timestamp = UInt64(milliseconds / 1000) }
         return properties
+    }
+}
+
+extension AMQPConnection {
+    /// Connects, opens channel 1, declares `topology` on it, then runs `prepare` (confirm.select,
+    /// or qos and basic.consume). A connection whose set-up fails is dropped.
+    static func open(url: RabbitMQURL, tls: RabbitMQTLS?, name: String, heartbeat: Int = 10, declaring topology: RabbitMQTopology,
+                     then prepare: (AMQPConnection) throws(RabbitMQError) -> Void) throws(RabbitMQError) -> AMQPConnection
+    {
+        let conn = try AMQPConnection(url: url, tls: tls, name: name, heartbeat: heartbeat)
+        do {
+            try conn.openChannel(1)
+            try RabbitMQDeclarer.declare(topology, on: conn, channel: 1)
+            try prepare(conn)
+        } catch {
+            conn.abandon()
+            throw error
+        }
+        return conn
+    }
+
+    /// ``open(url:tls:name:heartbeat:declaring:then:)`` for a consumer of `queue` with manual
+    /// acknowledgements and at most `prefetch` of them outstanding.
+    static func openConsumer(url: RabbitMQURL, tls: RabbitMQTLS?, name: String, heartbeat: Int = 10, declaring topology: RabbitMQTopology,
+                             queue: String, prefetch: Int) throws(RabbitMQError) -> AMQPConnection
+    {
+        try open(url: url, tls: tls, name: name, heartbeat: heartbeat, declaring: topology) { conn throws(RabbitMQError) in
+            try conn.qos(prefetch: prefetch, channel: 1)
+            _ = try conn.consume(queue: queue, channel: 1)
+        }
     }
 }
 

@@ -96,16 +96,8 @@ public final class RabbitMQSource: AsyncSequence, @unchecked Sendable {
     }
 
     private func connect() throws(RabbitMQError) -> AMQPConnection {
-        let conn = try AMQPConnection(url: url, tls: tls, name: "tollgate source \(queue)")
-        do {
-            try conn.openChannel(1)
-            try RabbitMQDeclarer.declare(topology, on: conn, channel: 1)
-            try conn.qos(prefetch: prefetch, channel: 1)
-            _ = try conn.consume(queue: queue, channel: 1)
-        } catch {
-            conn.abandon()
-            throw error
-        }
+        let conn = try AMQPConnection.openConsumer(url: url, tls: tls, name: "tollgate source \(queue)", declaring: topology,
+                                                   queue: queue, prefetch: prefetch)
         shared.withLock { $0.connected = true }
         return conn
     }
@@ -213,7 +205,7 @@ public final class RabbitMQQuarantineSink: QuarantineSink, @unchecked Sendable {
 
     public func quarantine(_ message: Message, verdict: Verdict) async throws {
         let record = OutputRecord(message: message, verdict: verdict, quarantine: options,
-                                  quarantinedAt: UInt64(max(0, Date().timeIntervalSince1970 * 1000)))
+                                  quarantinedAt: RFC3339Time.nowMilliseconds())
         let deadline = ContinuousClock.now + timeout
         var attempt = 0
         while true {

@@ -112,7 +112,12 @@ struct RunCommand: ParsableCommand {
             properties: kafka.properties, consumerProperties: kafka.consumerProperties,
             producerProperties: kafka.producerProperties, maxInFlight: settings.maxInFlight,
             quarantine: settings.quarantine, shutdownTimeout: settings.shutdownTimeout)
-        let sink = try Self.crossBrokerSink(settings, brokers: brokers, kafka: kafka, config: config)
+        // Both routes on the source's cluster: the router's own producer. Otherwise a sink per broker.
+        var sink: (any OutputSink)?
+        if case .sameBroker = settings.approvedDestination, case .sameBroker = settings.quarantineDestination {} else {
+            sink = try Self.outputSink(settings, source: .kafka(brokers: brokers, properties: kafka.properties.merging(kafka.producerProperties) { $1 }),
+                                       config: config)
+        }
         if sink != nil, settings.guarantee == .exactlyOnce {
             throw CommandFailure(message: "\(config): 'guarantee: exactly-once' needs both routes on the source's Kafka cluster (a transaction cannot span brokers)")
         }
@@ -167,34 +172,6 @@ struct RunCommand: ParsableCommand {
         idleWatcher?.cancel()
         withExtendedLifetime(signals) {}
         return failure
-    }
-
-    /// For a Kafka source whose routes are not both topics of its own cluster: the sink that writes
-    /// them (RabbitMQ exchanges, or one route on the cluster and one elsewhere).
-    static func crossBrokerSink(_ settings: SidecarConfiguration, brokers: String, kafka: SidecarConfiguration.KafkaSource,
-                                config: String) throws -> (any OutputSink)?
-    {
-        func sink(_ destination: SidecarConfiguration.Destination) throws -> any OutputSink {
-            switch destination {
-            case .sameBroker(let topic), .kafka(_, let topic, _):
-                return KafkaOutputSink(brokers: brokers, approvedTopic: topic, quarantineTopic: topic,
-                                       properties: kafka.properties.merging(kafka.producerProperties) { $1 })
-            case .rabbitMQ(let text, let exchange, let routingKey):
-                let url: RabbitMQURL
-                do { url = try RabbitMQURL(parsing: text ?? "") } catch { throw CommandFailure(message: "\(config): routes: \(error)") }
-                let destination = RabbitMQDestination(exchange: exchange, routingKey: routingKey)
-                return RabbitMQSink(configuration: .init(url: url, approved: destination, quarantine: destination))
-            }
-        }
-        let (approved, quarantine) = (settings.approvedDestination, settings.quarantineDestination)
-        if case .sameBroker = approved, case .sameBroker = quarantine { return nil }
-        if case .rabbitMQ(let a, let ae, let ak) = approved, case .rabbitMQ(let q, let qe, let qk) = quarantine, a == q {
-            let url: RabbitMQURL
-            do { url = try RabbitMQURL(parsing: a ?? "") } catch { throw CommandFailure(message: "\(config): routes: \(error)") }
-            return RabbitMQSink(configuration: .init(url: url, approved: .init(exchange: ae, routingKey: ak),
-                                                     quarantine: .init(exchange: qe, routingKey: qk)))
-        }
-        return SplitSink(approved: try sink(approved), quarantine: try sink(quarantine))
     }
 
     /// Produces a capture file's messages into the (mock) source topics: each into its own topic

@@ -1,6 +1,13 @@
+import Foundation
+
 /// RFC 3339 UTC timestamps with milliseconds (`2026-11-26T10:15:30.123Z`), from and to milliseconds
 /// since the Unix epoch, without Foundation's date formatters (locale- and time-zone-free, and fast).
 public enum RFC3339Time {
+    /// Now, in milliseconds since the Unix epoch: what `tollgate.quarantined-at` records.
+    public static func nowMilliseconds() -> UInt64 {
+        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+    }
+
     private static let millisecondsPerDay: UInt64 = 86_400_000
 
     /// Formats `milliseconds` since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
