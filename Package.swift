@@ -15,6 +15,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // JSON parsing and JSON Schema compile/validate. No dependencies at all.
@@ -23,7 +28,12 @@ let package = Package(
         // No broker code and no C.
         .target(
             name: "Tollgate",
-            dependencies: ["TollgateSchema", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "TollgateSchema",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         // librdkafka, from the system (Debian: librdkafka-dev). Declared inside the Kafka adapter's
         // RDKafka/ folder, the only place that touches C.
@@ -75,6 +85,12 @@ let package = Package(
                 "TollgateRabbitMQ",
                 "TollgateSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         // Throughput of TollgateSchema on a JSON-lines corpus; driven by scripts/bench-schema.sh.

@@ -112,8 +112,15 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         public var messagesPerSecond: Double? { Tollgate.messagesPerSecond(confirmed, from: firstConsumedAt, to: lastConfirmedAt) }
     }
 
-    public let pipeline: Pipeline
+    /// The pipeline, replaceable while running (a schema reload).
+    public let pipelines: ReloadablePipeline
+    /// The pipeline in use.
+    public var pipeline: Pipeline { pipelines.current }
     public let configuration: Configuration
+    /// Metrics and the quarantine log.
+    public let telemetry: RoutingTelemetry
+    /// Readiness and lag.
+    public let health = KafkaHealth()
 
     private struct Pending {
         var partition: TopicPartition
@@ -121,6 +128,8 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         /// Kept for writes to another broker's sink, which may be retried.
         var record: OutputRecord?
         var attempts = 0
+        var approved: Bool
+        var latency: EndToEndLatency
     }
 
     private struct State {
@@ -144,17 +153,31 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     ///   route); `approvedTopic` and `quarantineTopic` are then unused. A write it reports as
     ///   retriable is written again with backoff while the input offset stays uncommitted.
     /// - Throws: ``KafkaError`` for a property librdkafka refuses.
-    public init(pipeline: Pipeline, configuration: Configuration, sink: (any OutputSink)? = nil) throws(KafkaError) {
-        self.pipeline = pipeline
+    public convenience init(pipeline: Pipeline, configuration: Configuration, sink: (any OutputSink)? = nil) throws(KafkaError) {
+        try self.init(pipeline: ReloadablePipeline(pipeline), configuration: configuration, sink: sink)
+    }
+
+    /// - Parameters:
+    ///   - pipeline: swapped by a schema reload while the router runs.
+    ///   - telemetry: where metrics and quarantine log lines go.
+    public init(pipeline: ReloadablePipeline, configuration: Configuration, sink: (any OutputSink)? = nil,
+                telemetry: RoutingTelemetry = RoutingTelemetry(broker: "kafka")) throws(KafkaError)
+    {
+        pipelines = pipeline
         self.configuration = configuration
         self.sink = sink
+        self.telemetry = telemetry
         flow = FlowControl(maxInFlight: configuration.maxInFlight)
         if sink == nil {
             producer = try KafkaProducerClient(properties: configuration.producerSettings) { [weak self] token, result in
                 self?.delivered(token, result)
             }
         }
-        consumer = try KafkaConsumerClient(properties: configuration.consumerSettings, listener: self)
+        let health = health
+        consumer = try KafkaConsumerClient(properties: KafkaHealth.withStatistics(configuration.consumerSettings), listener: self) {
+            [telemetry] json in
+            for _ in 0..<health.update(statistics: json) { telemetry.reconnected() }
+        }
     }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
@@ -162,7 +185,10 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     /// Asks ``run()`` to finish: stop fetching, wait for in-flight writes (up to the shutdown
     /// timeout), commit what is confirmed, leave the group. Safe from any thread or signal handler
     /// queue.
-    public func stop() { running.flag.set(false) }
+    public func stop() {
+        running.flag.set(false)
+        health.setRunning(false)
+    }
 
     /// Consumes, decides and routes on the calling thread until ``stop()``.
     /// - Throws: ``KafkaError`` when the subscription fails or a client hits a fatal error.
@@ -175,7 +201,10 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             }
         }
         try consumer.subscribe(configuration.topics)
-        let evaluator = pipeline.makeEvaluator()
+        health.setRunning(running.flag.isSet)
+        defer { health.setRunning(false) }
+        let evaluator = pipelines.makeEvaluator()
+        let recorder = telemetry.makeRecorder()
         var fatal: KafkaError?
         // Housekeeping (storing committable offsets, backpressure, the producer's health) runs
         // every few milliseconds or records rather than after each record: librdkafka commits
@@ -197,11 +226,12 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             let event = consumer.poll(timeout: .milliseconds(100))
             switch event {
             case .record(let record)?:
-                route(record, evaluator: evaluator)
+                route(record, evaluator: evaluator, recorder: recorder)
                 sinceHousekeeping += 1
             case .endOfPartition?, nil:
                 break
             case .error(let error)?:
+                if error.code == -187 { health.allBrokersDown() }   // _ALL_BROKERS_DOWN
                 note(error.description)
                 if error.isFatal { fatal = error; running.flag.set(false) }
             }
@@ -217,18 +247,21 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         if let fatal { throw fatal }
     }
 
-    private func route(_ record: KafkaRecord, evaluator: Pipeline.Evaluator) {
+    private func route(_ record: KafkaRecord, evaluator: ReloadablePipeline.Evaluator, recorder: RoutingTelemetry.Recorder) {
         let partition = TopicPartition(record.topic, record.partition)
         let message = Self.message(for: record, group: configuration.group)
+        let started = ContinuousClock.now
         let verdict = evaluator.evaluate(message)
+        let latency = recorder.record(message, verdict: verdict, took: ContinuousClock.now - started)
+        let pending = Pending(partition: partition, offset: record.offset, approved: verdict.isApproved, latency: latency)
         if let sink {
             let output = OutputRecord(message: message, verdict: verdict, quarantine: configuration.quarantine, quarantinedAt: RFC3339Time.nowMilliseconds())
-            let token = begin(partition, record.offset, verdict: verdict, output: output)
+            let token = begin(pending, output: output)
             sink.write(output, token: token)
             return
         }
         let (topic, headers) = Self.output(for: message, verdict: verdict, configuration: configuration)
-        let token = begin(partition, record.offset, verdict: verdict, output: nil)
+        let token = begin(pending, output: nil)
         do {
             try producer!.produce(topic: topic, key: record.key, value: record.value ?? [], headers: headers,
                                   timestamp: record.timestamp, token: token)
@@ -237,15 +270,17 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         }
     }
 
-    private func begin(_ partition: TopicPartition, _ offset: Int64, verdict: Verdict, output: OutputRecord?) -> UInt64 {
-        state.withLock { state -> UInt64 in
+    private func begin(_ pending: Pending, output: OutputRecord?) -> UInt64 {
+        var pending = pending
+        pending.record = output
+        return state.withLock { state -> UInt64 in
             let token = state.nextToken
             state.nextToken += 1
-            state.pending[token] = Pending(partition: partition, offset: offset, record: output)
-            state.tracker.begin(partition, offset: offset)
+            state.pending[token] = pending
+            state.tracker.begin(pending.partition, offset: pending.offset)
             state.statistics.consumed += 1
             if state.statistics.firstConsumedAt == nil { state.statistics.firstConsumedAt = .now }
-            if verdict.isApproved { state.statistics.approved += 1 } else { state.statistics.quarantined += 1 }
+            if pending.approved { state.statistics.approved += 1 } else { state.statistics.quarantined += 1 }
             return token
         }
     }
@@ -257,7 +292,8 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             delivered(token, .success(KafkaDelivery(partition: -1, offset: -1)))
         case .failure(let error) where error.retriable:
             let attempts = state.withLock { state -> Int? in
-                guard state.pending[token] != nil else { return nil }
+                guard let pending = state.pending[token] else { return nil }
+                telemetry.outputWriteFailed(approved: pending.approved)
                 state.pending[token]!.attempts += 1
                 let attempts = state.pending[token]!.attempts
                 let backoff = min(30_000, 100 << min(attempts, 12))
@@ -266,7 +302,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
                 return attempts
             }
             if attempts == 1 || attempts.map({ $0 % 20 == 0 }) == true {
-                FileHandle.standardError.write(Data("tollgate: output write failed, retrying: \(error)\n".utf8))
+                telemetry.notice("output write failed, retrying: \(error)")
             }
         case .failure(let error):
             delivered(token, .failure(KafkaError(message: error.description)))
@@ -293,8 +329,8 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     /// A delivery report, on the producer's polling thread.
     private func delivered(_ token: UInt64, _ result: Result<KafkaDelivery, KafkaError>) {
         var stop: TopicPartition?
-        state.withLock { state in
-            guard let pending = state.pending.removeValue(forKey: token) else { return }
+        let settled = state.withLock { state -> Pending? in
+            guard let pending = state.pending.removeValue(forKey: token) else { return nil }
             switch result {
             case .success:
                 state.tracker.finish(pending.partition, offset: pending.offset)
@@ -309,9 +345,16 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
                 }
                 Self.append(&state.statistics, "the output of \(pending.partition)@\(pending.offset) could not be written: \(error); \(pending.partition) is stopped and will be consumed again from its last committed offset after a restart")
             }
+            return pending
+        }
+        if let settled {
+            switch result {
+            case .success: settled.latency.recordConfirmed()
+            case .failure: telemetry.outputWriteFailed(approved: settled.approved)
+            }
         }
         if let stop {
-            FileHandle.standardError.write(Data("tollgate: \(statistics.errors.last ?? "")\n".utf8))
+            telemetry.error(statistics.errors.last ?? "")
             consumer.pause([stop])
         }
     }
@@ -378,6 +421,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     // MARK: KafkaRebalanceListener
 
     public func assigned(_ partitions: [TopicPartition]) {
+        health.joined()
         if flow.paused { consumer.pause(partitions) }
     }
 
@@ -438,6 +482,10 @@ public protocol KafkaSidecar: AnyObject, Sendable {
     /// Asks ``runBlocking()`` to finish gracefully; from any thread.
     func stop()
     var statistics: KafkaRouter.Statistics { get }
+    /// Readiness and lag.
+    var health: KafkaHealth { get }
+    /// The pipeline in use, replaceable while running.
+    var pipelines: ReloadablePipeline { get }
 }
 
 extension KafkaSidecar {

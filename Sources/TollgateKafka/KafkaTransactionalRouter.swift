@@ -12,8 +12,12 @@ import Tollgate
 /// instance fences its predecessor and aborts its open transaction at once) and differ between
 /// instances running at the same time.
 public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked Sendable {
-    public let pipeline: Pipeline
+    /// The pipeline, replaceable while running (a schema reload).
+    public let pipelines: ReloadablePipeline
+    public var pipeline: Pipeline { pipelines.current }
     public let configuration: KafkaRouter.Configuration
+    public let telemetry: RoutingTelemetry
+    public let health = KafkaHealth()
     public let transactionalId: String
     /// A transaction is committed after this many records...
     public let batchSize: Int
@@ -33,11 +37,22 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
     private var batchQuarantined = 0
     private var batchCount = 0
     private var batchStartedAt = ContinuousClock.now
+    /// The open transaction's end-to-end latencies, recorded once it commits.
+    private var batchLatencies: [EndToEndLatency] = []
 
-    public init(pipeline: Pipeline, configuration: KafkaRouter.Configuration, transactionalId: String,
-                batchSize: Int = 1_000, batchDuration: Duration = .milliseconds(100)) throws(KafkaError)
+    public convenience init(pipeline: Pipeline, configuration: KafkaRouter.Configuration, transactionalId: String,
+                            batchSize: Int = 1_000, batchDuration: Duration = .milliseconds(100)) throws(KafkaError)
     {
-        self.pipeline = pipeline
+        try self.init(pipeline: ReloadablePipeline(pipeline), configuration: configuration, transactionalId: transactionalId,
+                      batchSize: batchSize, batchDuration: batchDuration)
+    }
+
+    public init(pipeline: ReloadablePipeline, configuration: KafkaRouter.Configuration, transactionalId: String,
+                batchSize: Int = 1_000, batchDuration: Duration = .milliseconds(100),
+                telemetry: RoutingTelemetry = RoutingTelemetry(broker: "kafka")) throws(KafkaError)
+    {
+        pipelines = pipeline
+        self.telemetry = telemetry
         self.configuration = configuration
         self.transactionalId = transactionalId
         self.batchSize = batchSize
@@ -51,19 +66,29 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
         var consumerSettings = configuration.consumerSettings
         consumerSettings["enable.auto.commit"] = "false"
         consumerSettings["isolation.level"] = "read_committed"
-        consumer = try KafkaConsumerClient(properties: consumerSettings, listener: nil)
+        let health = health
+        consumer = try KafkaConsumerClient(properties: KafkaHealth.withStatistics(consumerSettings), listener: nil) {
+            [telemetry] json in
+            for _ in 0..<health.update(statistics: json) { telemetry.reconnected() }
+        }
         // The listener is set once self exists.
         consumer.setListener(self)
     }
 
     public var statistics: KafkaRouter.Statistics { stats.withLock { $0 } }
 
-    public func stop() { running.flag.set(false) }
+    public func stop() {
+        running.flag.set(false)
+        health.setRunning(false)
+    }
 
     public func runBlocking() throws(KafkaError) {
         try producer.initTransactions(timeout: .seconds(60))
         try consumer.subscribe(configuration.topics)
-        let evaluator = pipeline.makeEvaluator()
+        health.setRunning(running.flag.isSet)
+        defer { health.setRunning(false) }
+        let evaluator = pipelines.makeEvaluator()
+        let recorder = telemetry.makeRecorder()
         var deadline = ContinuousClock.now
         var fatal: KafkaError?
         while running.flag.isSet && fatal == nil {
@@ -82,7 +107,9 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
                     deadline = ContinuousClock.now + batchDuration
                 }
                 let message = KafkaRouter.message(for: record, group: configuration.group)
+                let started = ContinuousClock.now
                 let verdict = evaluator.evaluate(message)
+                batchLatencies.append(recorder.record(message, verdict: verdict, took: ContinuousClock.now - started))
                 let (topic, headers) = KafkaRouter.output(for: message, verdict: verdict, configuration: configuration)
                 do {
                     try producer.produce(topic: topic, key: record.key, value: record.value ?? [], headers: headers,
@@ -99,6 +126,7 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
             case .endOfPartition:
                 break
             case .error(let error):
+                if error.code == -187 { health.allBrokersDown() }   // _ALL_BROKERS_DOWN
                 note(error.description)
                 if error.isFatal { fatal = error }
             }
@@ -127,6 +155,7 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
                     s.approved += batchApproved
                     s.quarantined += batchQuarantined
                 }
+                for latency in batchLatencies { latency.recordConfirmed() }
                 resetBatch()
                 return
             } catch {
@@ -174,6 +203,7 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
         batchCount = 0
         batchApproved = 0
         batchQuarantined = 0
+        batchLatencies.removeAll(keepingCapacity: true)
     }
 
     private func note(_ message: String) {
@@ -185,7 +215,7 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
 
     // MARK: KafkaRebalanceListener (on the consumer thread, inside poll)
 
-    public func assigned(_ partitions: [TopicPartition]) {}
+    public func assigned(_ partitions: [TopicPartition]) { health.joined() }
 
     public func revoking(_ partitions: [TopicPartition], lost: Bool) {
         guard open else { return }

@@ -84,9 +84,14 @@ public final class RabbitMQRouter: @unchecked Sendable {
         public var messagesPerSecond: Double? { Tollgate.messagesPerSecond(confirmed, from: firstConsumedAt, to: lastConfirmedAt) }
     }
 
-    public let pipeline: Pipeline
+    /// The pipeline, replaceable while running (a schema reload).
+    public let pipelines: ReloadablePipeline
+    /// The pipeline in use.
+    public var pipeline: Pipeline { pipelines.current }
     public let configuration: Configuration
     public let sink: any OutputSink
+    /// Metrics and the quarantine log.
+    public let telemetry: RoutingTelemetry
 
     /// A delivery whose output is being written.
     private struct Pending {
@@ -94,6 +99,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
         var tag: UInt64
         var record: OutputRecord
         var attempts = 0
+        var latency: EndToEndLatency
     }
 
     private struct Retry {
@@ -102,8 +108,8 @@ public final class RabbitMQRouter: @unchecked Sendable {
     }
 
     /// Where connection losses, reconnections and failing writes are reported as they happen
-    /// (standard error by default); the same text repeated within 5 seconds is reported once.
-    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("tollgate: \($0)\n".utf8)) }
+    /// (the telemetry's logger by default); the same text repeated within 5 seconds is reported once.
+    public var log: @Sendable (String) -> Void
     private var lastLogged: (text: String, at: ContinuousClock.Instant)?
 
     private let confirmations = Mutex<[(UInt64, Result<Void, OutputError>)]>([])
@@ -112,16 +118,35 @@ public final class RabbitMQRouter: @unchecked Sendable {
     private let running = Atomic<Bool>(true)
     private let wakeup = WakePipe()
 
-    public init(pipeline: Pipeline, configuration: Configuration, sink: any OutputSink) {
-        self.pipeline = pipeline
+    public convenience init(pipeline: Pipeline, configuration: Configuration, sink: any OutputSink) {
+        self.init(pipeline: ReloadablePipeline(pipeline), configuration: configuration, sink: sink)
+    }
+
+    /// - Parameters:
+    ///   - pipeline: swapped by a schema reload while the router runs.
+    ///   - telemetry: where metrics and quarantine log lines go.
+    public init(pipeline: ReloadablePipeline, configuration: Configuration, sink: any OutputSink,
+                telemetry: RoutingTelemetry = RoutingTelemetry(broker: "rabbitmq"))
+    {
+        pipelines = pipeline
         self.configuration = configuration
         self.sink = sink
+        self.telemetry = telemetry
+        log = { [telemetry] in telemetry.notice($0) }
     }
 
     public var statistics: Statistics { stats.withLock { $0 } }
 
     /// Connected to the broker and consuming, and the sink ready: what `/readyz` reports.
-    public var isReady: Bool { stats.withLock { $0.connected } && sink.isReady }
+    public var isReady: Bool { notReadyReason == nil }
+
+    /// `nil` when ready; otherwise why not.
+    public var notReadyReason: String? {
+        if !running.load(ordering: .relaxed) { return "not consuming" }
+        if !stats.withLock({ $0.connected }) { return "not connected to \(configuration.url)" }
+        if !sink.isReady { return "the output \(sink.description) is not ready" }
+        return nil
+    }
 
     /// Asks ``run()`` to finish: stop taking deliveries, wait for in-flight writes (up to the
     /// shutdown timeout), acknowledge what is confirmed, close. From any thread.
@@ -166,7 +191,8 @@ public final class RabbitMQRouter: @unchecked Sendable {
             }
             if first { self.wakeup.wake() }
         }
-        let evaluator = pipeline.makeEvaluator()
+        let evaluator = pipelines.makeEvaluator()
+        let recorder = telemetry.makeRecorder()
         var attempt = 0
         let backoff = Backoff(maximum: configuration.maxBackoff)
         while running.load(ordering: .acquiring) {
@@ -201,7 +227,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
                 var taken = 0
                 while readable || taken > 0, taken < 256 {
                     let event = try conn.next(timeout: .zero)
-                    guard try handle(event, evaluator: evaluator) else { break }
+                    guard try handle(event, evaluator: evaluator, recorder: recorder) else { break }
                     taken += 1
                 }
             } catch {
@@ -224,6 +250,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
             if stats.connected == false, epoch > 1 { stats.reconnections += 1 }
             stats.connected = true
         }
+        if epoch > 1 { telemetry.reconnected() }
         report("consuming queue '\(configuration.queue)' on \(configuration.url) (prefetch \(configuration.prefetch))" + (epoch > 1 ? ", reconnected" : ""))
     }
 
@@ -239,13 +266,13 @@ public final class RabbitMQRouter: @unchecked Sendable {
     }
 
     /// - Returns: whether to keep reading.
-    private func handle(_ event: AMQPEvent, evaluator: Pipeline.Evaluator) throws -> Bool {
+    private func handle(_ event: AMQPEvent, evaluator: ReloadablePipeline.Evaluator, recorder: RoutingTelemetry.Recorder) throws -> Bool {
         switch event {
         case .timeout:
             return false
         case .delivery(var delivery):
             delivery.queue = configuration.queue
-            route(delivery, evaluator: evaluator)
+            route(delivery, evaluator: evaluator, recorder: recorder)
         case .channelClosed(_, let code, let text):
             throw RabbitMQError(.channel, "the broker closed the channel: \(code) \(text)", replyCode: code)
         case .cancelled:
@@ -258,7 +285,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
         return true
     }
 
-    private func route(_ delivery: RabbitMQDelivery, evaluator: Pipeline.Evaluator) {
+    private func route(_ delivery: RabbitMQDelivery, evaluator: ReloadablePipeline.Evaluator, recorder: RoutingTelemetry.Recorder) {
         let message = delivery.message
         unacked.append(delivery.deliveryTag)
         if delivery.redelivered, !settledElsewhere.isEmpty, case let fingerprint = Fingerprint(delivery),
@@ -272,7 +299,9 @@ public final class RabbitMQRouter: @unchecked Sendable {
             }
             return
         }
+        let started = ContinuousClock.now
         let verdict = evaluator.evaluate(message)
+        let latency = recorder.record(message, verdict: verdict, took: ContinuousClock.now - started)
         let record = OutputRecord(message: message, verdict: verdict, quarantine: configuration.quarantine,
                                   quarantinedAt: RFC3339Time.nowMilliseconds(), native: delivery.properties)
         stats.withLock { stats in
@@ -282,7 +311,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
             if delivery.redelivered { stats.redelivered += 1 }
             if verdict.isApproved { stats.approved += 1 } else { stats.quarantined += 1 }
         }
-        write(Pending(epoch: epoch, tag: delivery.deliveryTag, record: record))
+        write(Pending(epoch: epoch, tag: delivery.deliveryTag, record: record, latency: latency))
     }
 
     private func write(_ item: Pending) {
@@ -304,6 +333,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
             guard var item = pending.removeValue(forKey: token) else { continue }
             switch result {
             case .success:
+                item.latency.recordConfirmed()
                 if item.epoch == epoch, connection != nil {
                     confirmedTags.insert(item.tag)
                     confirmedCount += 1
@@ -311,6 +341,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
                     remember(fingerprint)
                 }
             case .failure(let error):
+                telemetry.outputWriteFailed(approved: item.record.route == .approved)
                 guard item.epoch == epoch, connection != nil else { continue }   // the broker delivers it again
                 failures.append(error.description)
                 item.attempts += 1

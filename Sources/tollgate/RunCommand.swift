@@ -4,9 +4,11 @@ import Tollgate
 import TollgateKafka
 import TollgateRabbitMQ
 import Synchronization
+import Logging
+import ServiceLifecycle
 
 /// `tollgate run`: the sidecar.
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Consume, validate and route: the sidecar.",
@@ -54,7 +56,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Stop gracefully once every consumed message is confirmed and nothing new came for n seconds (at least 10 s when nothing came at all): to drain a topic or queue in a batch job, and for benchmarks.", valueName: "n"))
     var stopWhenIdle: Double?
 
-    func run() throws {
+    func run() async throws {
         let settings: SidecarConfiguration
         let pipeline: Pipeline
         do {
@@ -67,13 +69,16 @@ struct RunCommand: ParsableCommand {
             try Self.check(settings, pipeline: pipeline, file: config)
             return
         }
+        TollgateLogHandler.bootstrap(settings.logging)
+        let operations = Operations(settings: settings, logger: Logger(label: "tollgate"))
         let kafka: SidecarConfiguration.KafkaSource
         switch settings.source {
         case .kafka(let source): kafka = source
         case .rabbitMQ(let source):
-            try driveRabbitMQ(settings: settings, source: source, pipeline: pipeline)
+            try await driveRabbitMQ(settings: settings, source: source, pipeline: pipeline, operations: operations)
             return
         }
+        let logger = operations.logger
 
         var mock: KafkaMockCluster?
         var brokers = kafka.brokers
@@ -90,20 +95,20 @@ struct RunCommand: ParsableCommand {
             } catch {
                 throw CommandFailure(message: "cannot start the mock cluster: \(error)")
             }
-            StandardError.write("tollgate: mock cluster at \(brokers) (produce to it with: kcat -b \(brokers) -t \(kafka.topics[0]) -P)")
+            logger.info("mock cluster at \(brokers) (produce to it with: kcat -b \(brokers) -t \(kafka.topics[0]) -P)")
             for file in kafka.mockPreload {
                 let count = try Self.preload(file, into: kafka.topics, partitions: kafka.mockPartitions, brokers: brokers)
-                StandardError.write("tollgate: preloaded \(count) message\(count == 1 ? "" : "s") from \(file)")
+                logger.info("preloaded \(count) message\(count == 1 ? "" : "s") from \(file)")
             }
         }
 
         // The router's clients go before the mock cluster they talk to.
-        try drive(settings: settings, kafka: kafka, brokers: brokers, pipeline: pipeline, onMock: mock != nil)
+        try await drive(settings: settings, kafka: kafka, brokers: brokers, pipeline: pipeline, onMock: mock != nil, operations: operations)
         withExtendedLifetime(mock) {}
     }
 
     private func drive(settings: SidecarConfiguration, kafka: SidecarConfiguration.KafkaSource, brokers: String,
-                       pipeline: Pipeline, onMock: Bool) throws
+                       pipeline: Pipeline, onMock: Bool, operations: Operations) async throws
     {
         let router: any KafkaSidecar
         let routerConfiguration = KafkaRouter.Configuration(
@@ -121,56 +126,78 @@ struct RunCommand: ParsableCommand {
         if sink != nil, settings.guarantee == .exactlyOnce {
             throw CommandFailure(message: "\(config): 'guarantee: exactly-once' needs both routes on the source's Kafka cluster (a transaction cannot span brokers)")
         }
+        let pipelines = ReloadablePipeline(pipeline)
+        let telemetry = operations.telemetry(broker: "kafka")
         do {
             switch settings.guarantee {
             case .atLeastOnce:
-                router = try KafkaRouter(pipeline: pipeline, configuration: routerConfiguration, sink: sink)
+                router = try KafkaRouter(pipeline: pipelines, configuration: routerConfiguration, sink: sink, telemetry: telemetry)
             case .exactlyOnce:
                 let id = kafka.transactionalId ?? "tollgate-\(kafka.group)-\(ProcessInfo.processInfo.hostName)"
-                router = try KafkaTransactionalRouter(pipeline: pipeline, configuration: routerConfiguration, transactionalId: id)
-                StandardError.write("tollgate: exactly-once, transactional id \(id)")
+                router = try KafkaTransactionalRouter(pipeline: pipelines, configuration: routerConfiguration, transactionalId: id, telemetry: telemetry)
+                operations.logger.info("exactly-once, transactional id \(id)")
             }
         } catch {
             throw CommandFailure(message: "\(config): \(error)")
         }
-        StandardError.write("tollgate: consuming \(kafka.topics.joined(separator: ", ")) as group \(kafka.group); approved -> \(Self.describe(settings.approvedDestination)), quarantine -> \(Self.describe(settings.quarantineDestination))")
+        operations.logger.info("consuming \(kafka.topics.joined(separator: ", ")) as group \(kafka.group); approved -> \(Self.describe(settings.approvedDestination)), quarantine -> \(Self.describe(settings.quarantineDestination))")
 
-        let failure = supervise(stop: { [weak router] in router?.stop() },
-                                summary: { [weak router] in router.map { Self.summary($0.statistics) } },
-                                progress: { [weak router] in
-                                    router.map { s in (s.statistics.consumed, s.statistics.consumed - s.statistics.confirmed - s.statistics.failed) }
-                                },
-                                run: router.runBlocking)
+        let gauges = SidecarGauges()
+        let sidecar = RunningSidecar(
+            threadName: "tollgate-kafka-router", runBlocking: { try router.runBlocking() }, stop: { router.stop() },
+            probe: SidecarProbe(notReadyReason: { router.health.status.notReadyReason }, sample: {
+                let s = router.statistics
+                gauges.update(inFlight: s.consumed - s.confirmed - s.failed, lag: router.health.status.lag)
+            }),
+            summary: { Self.summary(router.statistics) },
+            progress: { let s = router.statistics; return (s.consumed, s.consumed - s.confirmed - s.failed) },
+            pipelines: pipelines)
+        let failure = await supervise(sidecar, settings: settings, operations: operations)
         let s = router.statistics
-        StandardError.write("tollgate: stopped: \(Self.summary(s))")
-        if onMock, sink == nil { Self.showOutputs(settings, brokers: brokers) }
+        operations.logger.info("stopped: \(Self.summary(s))")
+        if onMock, sink == nil { Self.showOutputs(settings, brokers: brokers, statistics: s, operations: operations) }
         if let failure { throw CommandFailure(message: "\(failure)", exitStatus: 1) }
         if !s.stoppedPartitions.isEmpty {
             throw CommandFailure(message: "writes failed for \(s.stoppedPartitions.map(\.description).joined(separator: ", ")); their offsets were not committed past the failure", exitStatus: 1)
         }
-        }
+    }
 
-    /// Runs a router's blocking loop with what every `tollgate run` has: SIGTERM and SIGINT stop
-    /// it gracefully, counters every --status-interval seconds, --stop-when-idle. Returns the error
-    /// the loop ended with, if any.
-    func supervise(stop: @escaping @Sendable () -> Void, summary: @escaping @Sendable () -> String?,
-                   progress: @escaping @Sendable () -> (consumed: Int, inFlight: Int)?, run: () throws -> Void) -> Error?
-    {
-        let signals = SignalWatcher { signalNumber in
-            StandardError.write("tollgate: \(signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"): stopping")
-            stop()
+    /// Runs a router with what every `tollgate run` has, as one service group: the router; the
+    /// HTTP endpoint (`/healthz`, `/readyz`, `/metrics`); schema reloads on SIGHUP; SIGTERM and
+    /// SIGINT stopping it gracefully, a second one at once; counters every --status-interval
+    /// seconds; --stop-when-idle. Returns the error the router ended with, if any.
+    func supervise(_ sidecar: RunningSidecar, settings: SidecarConfiguration, operations: Operations) async -> Error? {
+        let logger = operations.logger
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            // Shut down last to first: the router drains while the endpoint still answers.
+            .init(service: SignalEscalationService(deadline: settings.shutdownTimeout, logger: logger)),
+        ]
+        if let registry = operations.registry {
+            let endpoint = OperationsEndpoint.make(settings: settings.http, registry: registry, probe: sidecar.probe, logger: logger) { address in
+                operations.endpointAddress.withLock { $0 = address }
+                logger.info("metrics at \(address)/metrics, probes at \(address)/healthz and \(address)/readyz")
+            }
+            services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
         }
-        let reporter = statusInterval > 0 ? StatusReporter(every: statusInterval, summary: summary) : nil
-        let idleWatcher = stopWhenIdle.map { IdleWatcher(after: $0, counters: progress, stop: stop) }
+        services.append(.init(service: SchemaReloadService(pipelines: sidecar.pipelines, directory: settings.pipeline.schemaDirectory,
+                                                           options: settings.pipeline.registryOptions, settings: settings.reload, logger: logger)))
+        services.append(.init(service: RouterService(sidecar: sidecar), successTerminationBehavior: .gracefullyShutdownGroup,
+                              failureTerminationBehavior: .gracefullyShutdownGroup))
+        var groupLogger = logger
+        groupLogger.logLevel = .warning
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: groupLogger))
+
+        let reporter = statusInterval > 0 ? StatusReporter(every: statusInterval, logger: logger, summary: sidecar.summary) : nil
+        let idleWatcher = stopWhenIdle.map { IdleWatcher(after: $0, logger: logger, counters: sidecar.progress, stop: sidecar.stop) }
         var failure: Error?
         do {
-            try run()
+            try await group.run()
         } catch {
             failure = error
         }
         reporter?.cancel()
         idleWatcher?.cancel()
-        withExtendedLifetime(signals) {}
         return failure
     }
 
@@ -208,20 +235,52 @@ struct RunCommand: ParsableCommand {
         return count
     }
 
-    /// After a run on the mock cluster: what landed in each output, the quarantined messages with
-    /// their reasons.
-    static func showOutputs(_ settings: SidecarConfiguration, brokers: String) {
+    /// After a run on the mock cluster, on standard output: what landed in each output, the
+    /// quarantined messages with their reasons and first error, the metrics' totals, and where
+    /// `/metrics` was.
+    static func showOutputs(_ settings: SidecarConfiguration, brokers: String, statistics s: KafkaRouter.Statistics,
+                            operations: Operations)
+    {
+        let out = StandardOutput()
+        out.writeLine("Summary: consumed \(s.consumed), approved \(s.approved), quarantined \(s.quarantined)")
+        var quarantined: [(partition: Int, offset: Int, text: String)] = []
+        var reasons: [String: Int] = [:]
         for topic in [settings.approvedRoute, settings.quarantineRoute] {
-            var lines: [(partition: Int, offset: Int, text: String)] = []
             let count = (try? KafkaCapture.read(.init(brokers: brokers, topic: topic)) { record in
-                guard topic == settings.quarantineRoute else { return }
-                func header(_ name: String) -> String { record.headers.first { $0.name == name }?.stringValue ?? "?" }
-                let (partition, offset) = (header("tollgate.source.partition"), header("tollgate.source.offset"))
-                lines.append((Int(partition) ?? -1, Int(offset) ?? -1,
-                              "  \(header("tollgate.source.topic"))[\(partition)]@\(offset) \(header("tollgate.reason"))"))
+                guard topic == settings.quarantineRoute, let decoded = DecodedQuarantine(headers: record.headers) else { return }
+                reasons["\(decoded.reason)", default: 0] += 1
+                var text = "  \(RoutingTelemetry.Recorder.describe(decoded.origin)) \(decoded.reason)"
+                if let schema = decoded.schema { text += " [\(schema)]" }
+                if let first = decoded.errors.first {
+                    text += ": \(first.instanceLocation.isEmpty ? "" : first.instanceLocation + " ")\(first.message)"
+                    let more = decoded.errors.count - 1 + decoded.omittedErrorCount
+                    if more > 0 { text += " (+\(more) more)" }
+                }
+                if case .kafka(_, let partition, let offset, _) = decoded.origin {
+                    quarantined.append((Int(partition), Int(offset), text))
+                } else {
+                    quarantined.append((-1, -1, text))
+                }
             }) ?? 0
-            StandardError.write("tollgate: \(topic): \(count) message\(count == 1 ? "" : "s")")
-            for line in lines.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) { StandardError.write(line.text) }
+            var line = "  \(topic): \(count) message\(count == 1 ? "" : "s")"
+            if topic == settings.quarantineRoute, !reasons.isEmpty {
+                line += " (" + reasons.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            }
+            out.writeLine(line)
+        }
+        if !quarantined.isEmpty {
+            out.writeLine("Quarantined, with the reason and the first error:")
+            for line in quarantined.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) { out.writeLine(line.text) }
+        }
+        if let registry = operations.registry {
+            let wanted = [TollgateMetric.approved, TollgateMetric.quarantined, TollgateMetric.ruleRejections]
+            let lines = registry.emitToString().split(separator: "\n").filter { line in
+                !line.hasPrefix("#") && wanted.contains { line.hasPrefix($0 + "{") || line.hasPrefix($0 + " ") }
+            }
+            if let address = operations.endpointAddress.withLock({ $0 }) {
+                out.writeLine("Metrics were served at \(address)/metrics while it ran (run without --stop-when-idle to keep it up); its totals:")
+            }
+            for line in lines.sorted() { out.writeLine("  \(line)") }
         }
     }
 
@@ -246,12 +305,12 @@ struct RunCommand: ParsableCommand {
 final class StatusReporter: @unchecked Sendable {
     private let timer: DispatchSourceTimer
 
-    init(every seconds: Int, summary: @escaping @Sendable () -> String?) {
+    init(every seconds: Int, logger: Logger, summary: @escaping @Sendable () -> String?) {
         timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
         timer.setEventHandler {
             guard let text = summary() else { return }
-            StandardError.write("tollgate: \(text)")
+            logger.info("\(text)")
         }
         timer.resume()
     }
@@ -265,7 +324,7 @@ final class IdleWatcher: @unchecked Sendable {
     private let timer: DispatchSourceTimer
 
     /// - Parameter counters: messages consumed so far, and how many of them are still in flight.
-    init(after seconds: Double, counters: @escaping @Sendable () -> (consumed: Int, inFlight: Int)?, stop: @escaping @Sendable () -> Void) {
+    init(after seconds: Double, logger: Logger, counters: @escaping @Sendable () -> (consumed: Int, inFlight: Int)?, stop: @escaping @Sendable () -> Void) {
         timer = DispatchSource.makeTimerSource(queue: .global())
         var lastConsumed = -1
         var idleSince = ContinuousClock.now
@@ -281,7 +340,7 @@ final class IdleWatcher: @unchecked Sendable {
                       s.consumed > 0 || ContinuousClock.now - started >= .milliseconds(Int(max(seconds, 10) * 1000)) {
                 // Nothing at all is given longer (at least 10 s): joining a group takes a few seconds.
                 stopped = true
-                StandardError.write(s.consumed > 0 ? "tollgate: idle for \(seconds) s: stopping" : "tollgate: nothing to consume: stopping")
+                logger.info(s.consumed > 0 ? "idle for \(seconds) s: stopping" : "nothing to consume: stopping")
                 stop()
             }
         }

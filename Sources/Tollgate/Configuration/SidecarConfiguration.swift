@@ -36,6 +36,9 @@ import Yams
 ///   kafkaConnectHeaders: false       # also write __connect.errors.* headers
 ///   springHeaders: false             # also write kafka_dlt-* headers
 /// shutdownTimeout: 30                # seconds to wait for in-flight writes on SIGTERM
+/// http: {enabled: true, address: 127.0.0.1:9473}    # /healthz, /readyz, /metrics
+/// logging: {format: auto, level: info, quarantineLinesPerSecond: 10}   # auto: text on a terminal, else JSON lines
+/// reload: {watch: false, interval: 2}  # schemas reload on SIGHUP; watch: also on file change
 /// schemas: {directory: schemas}
 /// bindings: [...]
 /// rules: [...]
@@ -146,6 +149,10 @@ public struct SidecarConfiguration: Sendable {
     public var quarantine: QuarantineOptions
     public var shutdownTimeout: Duration
     public var pipeline: PipelineConfiguration
+    /// `/healthz`, `/readyz` and `/metrics`.
+    public var http = HTTPSettings()
+    public var logging = LoggingSettings()
+    public var reload = ReloadSettings()
 
     public init(source: Source, approvedRoute: String, quarantineRoute: String, guarantee: Guarantee = .atLeastOnce,
                 maxInFlight: Int = 100_000, quarantine: QuarantineOptions = QuarantineOptions(),
@@ -161,7 +168,7 @@ public struct SidecarConfiguration: Sendable {
         self.pipeline = pipeline
     }
 
-    static let keys: Set<String> = ["source", "routes", "guarantee", "maxInFlight", "quarantine", "shutdownTimeout"]
+    static let keys: Set<String> = ["source", "routes", "guarantee", "maxInFlight", "quarantine", "shutdownTimeout", "http", "logging", "reload"]
 
     /// Reads a configuration file.
     /// - Throws: ``TollgateError`` with the file, line and key path of the problem.
@@ -216,6 +223,9 @@ public struct SidecarConfiguration: Sendable {
                 configuration.maxInFlight = try reader.int(value, key: "maxInFlight", minimum: 1)
             case "shutdownTimeout":
                 configuration.shutdownTimeout = .seconds(try reader.int(value, key: "shutdownTimeout", minimum: 0))
+            case "http": configuration.http = try parseHTTP(value, reader: reader)
+            case "logging": configuration.logging = try parseLogging(value, reader: reader)
+            case "reload": configuration.reload = try parseReload(value, reader: reader)
             default:
                 for (k, v, _) in try reader.members(of: try reader.mapping(value, key: "quarantine"), path: "quarantine",
                                                     allowed: ["errorsCapBytes", "kafkaConnectHeaders", "springHeaders"]) {

@@ -47,18 +47,33 @@ public final class KafkaConsumerClient: @unchecked Sendable {
 
     final class RebalanceDispatch: @unchecked Sendable {
         weak var listener: (any KafkaRebalanceListener)?
+        let statistics: (@Sendable (String) -> Void)?
+        init(statistics: (@Sendable (String) -> Void)?) { self.statistics = statistics }
     }
 
-    /// - Parameter properties: librdkafka properties, at least `bootstrap.servers` and `group.id`.
-    public init(properties: [String: String], listener: (any KafkaRebalanceListener)?) throws(KafkaError) {
+    /// - Parameters:
+    ///   - properties: librdkafka properties, at least `bootstrap.servers` and `group.id`.
+    ///   - statistics: given librdkafka's statistics JSON every `statistics.interval.ms`, on the
+    ///     thread that polls.
+    public init(properties: [String: String], listener: (any KafkaRebalanceListener)?,
+                statistics: (@Sendable (String) -> Void)? = nil) throws(KafkaError)
+    {
         let conf = try KafkaProperties.makeConf(properties)
-        let rebalance = RebalanceDispatch()
+        let rebalance = RebalanceDispatch(statistics: statistics)
         rebalance.listener = listener
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(rebalance).toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
             guard let rk, let partitions, let opaque else { return }
             let dispatch = Unmanaged<RebalanceDispatch>.fromOpaque(opaque).takeUnretainedValue()
             KafkaConsumerClient.handleRebalance(rk, err, partitions, dispatch.listener)
+        }
+        if statistics != nil {
+            rd_kafka_conf_set_stats_cb(conf) { _, json, length, opaque in
+                guard let json, let opaque else { return 0 }
+                let dispatch = Unmanaged<RebalanceDispatch>.fromOpaque(opaque).takeUnretainedValue()
+                dispatch.statistics?(String(decoding: UnsafeRawBufferPointer(start: json, count: length), as: UTF8.self))
+                return 0   // librdkafka frees the JSON
+            }
         }
         let handle = try KafkaProperties.makeClient(RD_KAFKA_CONSUMER, conf)
         rd_kafka_poll_set_consumer(handle)
