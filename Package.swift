@@ -109,7 +109,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TollgateTests",
-            dependencies: ["Tollgate"]
+            dependencies: [
+                "Tollgate",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         // The Kafka adapter against librdkafka's mock cluster over TCP, and kcat.
         .testTarget(

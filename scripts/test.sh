@@ -11,25 +11,17 @@
 #   - Debian packages librabbitmq-dev (the RabbitMQ adapter links rabbitmq-c), rabbitmq-server (the
 #     broker its tests run against, started here on 127.0.0.1:5672 when nothing answers there) and
 #     amqp-tools (amqp-publish and friends: a client we did not write).
-#   - Python's pika (from PyPI), which tests use to read outputs with their headers.
+#   - Python's pika (from PyPI), which tests use to read outputs with their headers, and
+#     prometheus_client, whose parser reads /metrics in the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
-command -v kcat >/dev/null 2>&1 || missing+=(kcat)
-pkg-config --exists librabbitmq 2>/dev/null || missing+=(librabbitmq-dev)
-command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
-command -v amqp-publish >/dev/null 2>&1 || missing+=(amqp-tools)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "test.sh: installing ${missing[*]}" >&2
-  sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get install -y -q "${missing[@]}" >&2 || { "${sudo[@]}" apt-get update -q >&2 && "${sudo[@]}" apt-get install -y -q "${missing[@]}" >&2; }
-fi
+source scripts/lib/packages.sh
+install_missing "librdkafka-dev=pkg-config --exists rdkafka" "kcat=command -v kcat" \
+  "librabbitmq-dev=pkg-config --exists librabbitmq" "rabbitmq-server=command -v rabbitmq-server" \
+  "amqp-tools=command -v amqp-publish" "pkg-config=command -v pkg-config"
 
-python3 -c 'import pika' 2>/dev/null || python3 -m pip install -q pika >&2
+python3 -c 'import pika, prometheus_client' 2>/dev/null || python3 -m pip install -q pika prometheus_client >&2
 
 # A RabbitMQ broker on 127.0.0.1:5672, unless one answers there already (or TOLLGATE_RABBITMQ_URL
 # names another). Ready when rabbitmqctl says so (about 10 s).
@@ -43,10 +35,7 @@ if [ -z "${TOLLGATE_RABBITMQ_URL:-}" ] && ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>
   rabbitmqctl -q await_startup >/dev/null 2>&1 || { echo "test.sh: rabbitmq-server did not start; see /tmp/tollgate-rabbitmq-server.log" >&2; tail -20 /tmp/tollgate-rabbitmq-server.log >&2; exit 2; }
 fi
 
-if ! command -v swift >/dev/null 2>&1; then
-  echo "test.sh: swift is not on PATH; install Swift 6 (https://www.swift.org/install/linux/)" >&2
-  exit 2
-fi
+require_swift
 suite="${TOLLGATE_SHARED:-../shared}/json-schema-test-suite/tests"
 if [ ! -d "$suite" ]; then
   echo "test.sh: the JSON-Schema-Test-Suite is not at $suite; clone this repository beside ../shared" >&2

@@ -17,10 +17,14 @@ struct KafkaMockCommand: ParsableCommand {
             Topics named with --topic are created with that many partitions; others are created \
             on first use.
 
+            Faults, to see how clients behave (a sidecar's /readyz, say): SIGUSR1 takes every \
+            broker down (connections are closed and refused), SIGUSR2 brings them back up.
+
             Examples:
               tollgate kafka-mock --topic orders:12
               tollgate kafka-mock --brokers 1 --topic orders:3 --topic orders.approved:3 --topic orders.quarantine:1
               kcat -b "$(head -1 bootstrap.txt)" -L
+              kill -USR1 <pid>    # every broker down; kill -USR2 <pid> brings them back
             """
     )
 
@@ -59,8 +63,20 @@ struct KafkaMockCommand: ParsableCommand {
             + (topics.isEmpty ? "" : "; topics \(topics.joined(separator: ", "))") + "; Ctrl-C to stop")
         let stopped = DispatchSemaphore(value: 0)
         let signals = SignalWatcher { _ in stopped.signal() }
+        let brokers = brokers
+        let faults = SignalWatcher(signals: [SIGUSR1, SIGUSR2]) { signalNumber in
+            let down = signalNumber == SIGUSR1
+            for id in 1...Int32(brokers) {
+                do {
+                    if down { try cluster.setBrokerDown(id) } else { try cluster.setBrokerUp(id) }
+                } catch {
+                    StandardError.write("tollgate: broker \(id): \(error)")
+                }
+            }
+            StandardError.write("tollgate: \(down ? "SIGUSR1: every broker down" : "SIGUSR2: every broker up")")
+        }
         stopped.wait()
-        withExtendedLifetime((cluster, signals)) {}
+        withExtendedLifetime((cluster, signals, faults)) {}
         StandardError.write("tollgate: mock cluster stopped")
     }
 }
@@ -70,8 +86,8 @@ struct KafkaMockCommand: ParsableCommand {
 final class SignalWatcher: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
-    init(_ handler: @escaping @Sendable (Int32) -> Void) {
-        for signalNumber in [SIGINT, SIGTERM] {
+    init(signals: [Int32] = [SIGINT, SIGTERM], _ handler: @escaping @Sendable (Int32) -> Void) {
+        for signalNumber in signals {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { handler(signalNumber) }

@@ -12,13 +12,14 @@ struct KafkaRunCommandTests {
         let stdout: URL
         let stderr: URL
 
-        init(_ executable: URL, _ arguments: [String], in directory: URL, name: String) throws {
+        init(_ executable: URL, _ arguments: [String], in directory: URL, name: String, environment: [String: String] = [:]) throws {
             stdout = directory.appendingPathComponent("\(name).out")
             stderr = directory.appendingPathComponent("\(name).err")
             _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
             _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
             process.executableURL = executable
             process.arguments = arguments
+            process.environment = TollgateBinary.environment(environment)
             process.currentDirectoryURL = directory
             process.standardOutput = try FileHandle(forWritingTo: stdout)
             process.standardError = try FileHandle(forWritingTo: stderr)

@@ -54,6 +54,7 @@ final class TollgateSandbox {
     func run(_ arguments: [String], stdin: String? = nil, currentDirectory: URL? = nil) throws -> TollgateRun {
         let process = Process()
         process.executableURL = try TollgateBinary.url()
+        process.environment = TollgateBinary.environment()
         process.arguments = arguments
         process.currentDirectoryURL = currentDirectory ?? directory
 
@@ -107,6 +108,21 @@ enum TollgateBinary {
     /// `.build*/debug/tollgate` in the repository or any directory above it (the newest one wins), for
     /// scratch paths outside the usual place.
     static func url() throws -> URL {
+        try locate()
+    }
+
+    /// The environment the tests run `tollgate` with: text logs (their assertions read lines, and
+    /// standard error is not a terminal, where JSON would be the default) and the HTTP endpoint on
+    /// a free port (tests run side by side); `extra` on top.
+    static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TOLLGATE__LOGGING__FORMAT"] = "text"
+        environment["TOLLGATE__HTTP__ADDRESS"] = "127.0.0.1:0"
+        environment.merge(extra) { $1 }
+        return environment
+    }
+
+    private static func locate() throws -> URL {
         let fileManager = FileManager.default
         var searched: [String] = []
         func executable(_ url: URL) -> Bool {

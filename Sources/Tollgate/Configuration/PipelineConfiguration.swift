@@ -79,6 +79,11 @@ public struct PipelineConfiguration: Sendable {
                     case "directory":
                         let directory = try reader.string(v, key: "schemas.directory")
                         configuration.schemaDirectory = directory.hasPrefix("/") || base.isEmpty ? directory : (base as NSString).appendingPathComponent(directory)
+                        var isDirectory: ObjCBool = false
+                        guard FileManager.default.fileExists(atPath: configuration.schemaDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                            throw TollgateError(.invalidConfiguration, "'schemas.directory' names \(configuration.schemaDirectory), which does not exist or is not a directory",
+                                                file: file, line: line)
+                        }
                     case "formatAssertion":
                         configuration.registryOptions.formatAssertion = try reader.bool(v, key: "schemas.formatAssertion")
                     default:

@@ -64,14 +64,24 @@ public final class RoutingTelemetry: Sendable {
     private let reconnectionCounter: Counter
     private let suppressedCounter: Counter
 
-    public init(broker: String, logger: Logger = Logger(label: "tollgate"), quarantineLinesPerSecond: Int = 10) {
+    let factory: any MetricsFactory
+
+    /// - Parameters:
+    ///   - broker: `kafka` or `rabbitmq`, the `broker` label of reconnections.
+    ///   - quarantineLinesPerSecond: quarantined messages logged per second (one line each); the
+    ///     rest are counted. 0: none.
+    ///   - factory: where metrics go; by default the process's, as `MetricsSystem.bootstrap` set it.
+    public init(broker: String, logger: Logger = Logger(label: "tollgate"), quarantineLinesPerSecond: Int = 10,
+                metrics factory: any MetricsFactory = MetricsSystem.factory)
+    {
         self.broker = broker
         self.logger = logger
+        self.factory = factory
         self.quarantineLinesPerSecond = max(0, quarantineLinesPerSecond)
-        approvedWriteFailures = Counter(label: TollgateMetric.outputWriteFailures, dimensions: [("route", "approved")])
-        quarantineWriteFailures = Counter(label: TollgateMetric.outputWriteFailures, dimensions: [("route", "quarantine")])
-        reconnectionCounter = Counter(label: TollgateMetric.reconnections, dimensions: [("broker", broker)])
-        suppressedCounter = Counter(label: TollgateMetric.quarantineLogSuppressed)
+        approvedWriteFailures = Counter(label: TollgateMetric.outputWriteFailures, dimensions: [("route", "approved")], factory: factory)
+        quarantineWriteFailures = Counter(label: TollgateMetric.outputWriteFailures, dimensions: [("route", "quarantine")], factory: factory)
+        reconnectionCounter = Counter(label: TollgateMetric.reconnections, dimensions: [("broker", broker)], factory: factory)
+        suppressedCounter = Counter(label: TollgateMetric.quarantineLogSuppressed, factory: factory)
     }
 
     /// A recorder for one thread (it keeps its metric handles and its log rate limit unlocked).
@@ -126,25 +136,26 @@ public final class RoutingTelemetry: Sendable {
         public func record(_ message: Message, verdict: Verdict, took duration: Duration) -> EndToEndLatency {
             let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
             let source = message.origin.source ?? "(none)"
-            counter(&consumed, source) { Counter(label: TollgateMetric.consumed, dimensions: [("source", source)]) }.increment()
+            let factory = telemetry.factory
+            counter(&consumed, source) { Counter(label: TollgateMetric.consumed, dimensions: [("source", source)], factory: factory) }.increment()
             let (subject, version) = Self.split(verdict.schema)
             let key = OutcomeKey(source: source, schema: verdict.schema, reason: verdict.reason)
             counter(&outcomes, key) {
                 if let reason = verdict.reason {
-                    return Counter(label: TollgateMetric.quarantined, dimensions: [("source", source), ("subject", subject), ("version", version), ("reason", reason.description)])
+                    return Counter(label: TollgateMetric.quarantined, dimensions: [("source", source), ("subject", subject), ("version", version), ("reason", reason.description)], factory: factory)
                 }
-                return Counter(label: TollgateMetric.approved, dimensions: [("source", source), ("subject", subject), ("version", version)])
+                return Counter(label: TollgateMetric.approved, dimensions: [("source", source), ("subject", subject), ("version", version)], factory: factory)
             }.increment()
             if case .rule(let name) = verdict.reason {
-                counter(&rules, RuleKey(rule: name, shadow: false)) { Counter(label: TollgateMetric.ruleRejections, dimensions: [("rule", name), ("mode", "enforced")]) }.increment()
+                counter(&rules, RuleKey(rule: name, shadow: false)) { Counter(label: TollgateMetric.ruleRejections, dimensions: [("rule", name), ("mode", "enforced")], factory: factory) }.increment()
             }
             for name in verdict.shadowRejections {
-                counter(&rules, RuleKey(rule: name, shadow: true)) { Counter(label: TollgateMetric.ruleRejections, dimensions: [("rule", name), ("mode", "shadow")]) }.increment()
+                counter(&rules, RuleKey(rule: name, shadow: true)) { Counter(label: TollgateMetric.ruleRejections, dimensions: [("rule", name), ("mode", "shadow")], factory: factory) }.increment()
             }
             timer(&durations, source, TollgateMetric.validationDuration).recordNanoseconds(nanoseconds)
             if let schema = verdict.schema {
                 let gauge = lastSeen[schema] ?? {
-                    let gauge = Gauge(label: TollgateMetric.schemaVersionLastSeen, dimensions: [("subject", subject), ("version", version)])
+                    let gauge = Gauge(label: TollgateMetric.schemaVersionLastSeen, dimensions: [("subject", subject), ("version", version)], factory: factory)
                     lastSeen[schema] = gauge
                     return gauge
                 }()
@@ -190,7 +201,7 @@ public final class RoutingTelemetry: Sendable {
 
         private func timer(_ cache: inout [String: Timer], _ source: String, _ label: String) -> Timer {
             if let timer = cache[source] { return timer }
-            let timer = Timer(label: label, dimensions: [("source", source)], preferredDisplayUnit: .seconds)
+            let timer = Timer(label: label, dimensions: [("source", source)], factory: telemetry.factory)
             cache[source] = timer
             return timer
         }
