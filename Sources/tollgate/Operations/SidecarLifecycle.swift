@@ -49,6 +49,9 @@ struct SchemaReloadService: Service {
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         Self.versions.record(pipelines.current.registry.versionCount)
+        // Both series from the start, at 0, so an alert on failures has something to compare.
+        Self.successes.increment(by: 0)
+        Self.failures.increment(by: 0)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in signals.cancelOnGracefulShutdown() { reload(because: "SIGHUP") }
