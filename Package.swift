@@ -47,7 +47,7 @@ let package = Package(
         // output is confirmed, the mock cluster. Only files in RDKafka/ import CRdKafka.
         .target(
             name: "TollgateKafka",
-            dependencies: ["Tollgate", "CRdKafka"],
+            dependencies: ["Tollgate", "CRdKafka", .product(name: "Logging", package: "swift-log")],
             exclude: ["RDKafka/CRdKafka"]
         ),
         // rabbitmq-c (Debian: librabbitmq-dev), from the system; declared inside the RabbitMQ adapter's

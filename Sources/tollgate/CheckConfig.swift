@@ -48,6 +48,11 @@ extension RunCommand {
         lines.append(pipeline.bindings.isEmpty ? "bindings: none (every message would be quarantined as unknown-schema)"
                      : "bindings: \(pipeline.bindings.map { "\($0.source) -> \($0.subject)" }.joined(separator: ", "))")
         lines.append("rules: \(pipeline.rules.count)")
+        let http = settings.http
+        lines.append(http.enabled ? "http: http://\(http.host.contains(":") ? "[\(http.host)]" : http.host):\(http.port) (/healthz, /readyz, /metrics)" : "http: off")
+        lines.append("logging: \(settings.logging.format.rawValue), level \(settings.logging.level), \(settings.logging.quarantineLinesPerSecond) quarantine lines a second")
+        lines.append("reload: on SIGHUP" + (settings.reload.watch ? ", and when a schema file changes (checked every \(settings.reload.interval.components.seconds) s)" : ""))
+        lines.append("shutdown: SIGTERM or SIGINT drains for up to \(settings.shutdownTimeout.components.seconds) s; a second one exits at once")
         for line in lines { print(line) }
         print("\(file): configuration OK (nothing was connected to)")
     }

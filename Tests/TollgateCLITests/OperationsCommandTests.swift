@@ -119,11 +119,14 @@ struct OperationsCommandTests {
             mode: shadow
         """
 
-    @Test("/healthz, /readyz and /metrics answer; prometheus_client parses /metrics, which has every metric with its labels; SIGTERM exits 0")
+    @Test("/healthz, /readyz and /metrics answer; prometheus_client parses /metrics, which has every metric with its labels; logs are JSON lines with no secret; SIGTERM exits 0")
     func endpoint() throws {
         let sandbox = try TollgateSandbox()
-        try sandbox.write("tollgate.yaml", Self.mockConfiguration)
-        let run = try Child(try TollgateBinary.url(), ["run", "--config", "tollgate.yaml", "--status-interval", "0"], in: sandbox.directory, name: "run")
+        // A secret that must never reach the log.
+        try sandbox.write("tollgate.yaml", Self.mockConfiguration.replacingOccurrences(
+            of: "    group: tollgate-orders\n", with: "    group: tollgate-orders\n    properties: {sasl.password: \"${KAFKA_PASSWORD}\"}\n"))
+        let run = try Child(try TollgateBinary.url(), ["run", "--config", "tollgate.yaml", "--status-interval", "1"], in: sandbox.directory, name: "run",
+                            environment: ["TOLLGATE__LOGGING__FORMAT": "json", "KAFKA_PASSWORD": "hunter2-secret"])
         let base = try Self.endpoint(of: run)
         #expect(base.hasPrefix("http://127.0.0.1:") && !base.hasSuffix(":9473"), "port 0 picks a free port: \(base)")
 
@@ -169,7 +172,16 @@ struct OperationsCommandTests {
         run.process.terminate()
         run.process.waitUntilExit()
         #expect(run.process.terminationStatus == 0, "\(run.errors)")
-        #expect(run.errors.contains("tollgate: stopped: consumed 12,"), "\(run.errors)")
+
+        // Every line a JSON object with time, level and message; one per quarantined message.
+        let lines = try run.errors.split(separator: "\n").map { line in
+            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+        }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0["time"] is String && $0["level"] is String && $0["message"] is String }, "\(run.errors)")
+        let quarantined = lines.filter { $0["message"] as? String == "quarantined" }
+        #expect(quarantined.count == 5 && quarantined.allSatisfy { $0["level"] as? String == "notice" && $0["reason"] != nil && $0["source"] != nil })
+        #expect(lines.contains { ($0["message"] as? String)?.hasPrefix("stopped: consumed 12,") == true }, "\(run.errors)")
+        #expect(!run.errors.contains("hunter2"), "a secret was logged")
     }
 
     @Test("/readyz turns 503 with the reason while every Kafka broker is down, /healthz stays 200, and /readyz is 200 again once they are back")

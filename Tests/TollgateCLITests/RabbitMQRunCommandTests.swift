@@ -178,6 +178,54 @@ struct RabbitMQRunCommandTests {
         #expect(input.ready == 0 && input.unacked == 0)
     }
 
+    @Test("outputs that cannot be confirmed: SIGTERM waits shutdownTimeout, then exits 0 with every input back in the queue; a second SIGTERM exits at once")
+    func stuckShutdown() throws {
+        let sandbox = try TollgateSandbox()
+        let prefix = "tollgate-cli.stuck.\(UUID().uuidString.prefix(8))"
+        defer { Self.cleanUp(prefix) }
+        try sandbox.write("schemas/events/1.json", Self.schema)
+        // Both routes go to a Kafka cluster nobody listens on: writes are never confirmed.
+        let routes = "  approved: {kafka: {brokers: \"127.0.0.1:1\", topic: events.approved}}\n  quarantine: {kafka: {brokers: \"127.0.0.1:1\", topic: events.quarantine}}"
+        try Self.tool("amqp-declare-queue", ["--url", Self.url, "-d", "-q", "\(prefix).in"])
+        try Self.tool("amqp-publish", ["--url", Self.url, "-r", "\(prefix).in", "-p", "-l"],
+                      input: (0..<20).map { "{\"id\":\"k-\($0)\",\"n\":\($0)}\n" }.joined())
+        let tollgate = try TollgateBinary.url()
+
+        func start(shutdownTimeout: Int, name: String) throws -> Child {
+            try sandbox.write("tollgate.yaml", Self.configuration(prefix, routes: routes, extra: "shutdownTimeout: \(shutdownTimeout)"))
+            let run = try Child(tollgate, ["run", "--config", "tollgate.yaml", "--status-interval", "1"], in: sandbox.directory, name: name)
+            try KafkaRunCommandTests.waitFor("all 20 consumed and held unacknowledged", seconds: 60) {
+                try run.errors.contains("tollgate: consumed 20,") && Self.counts("\(prefix).in").unacked == 20
+            }
+            return run
+        }
+
+        // One SIGTERM: waits shutdownTimeout (3 s) for the writes, gives up on them, exits 0.
+        let patient = try start(shutdownTimeout: 3, name: "run1")
+        let signalled = ContinuousClock.now
+        patient.process.terminate()
+        patient.process.waitUntilExit()
+        let took = ContinuousClock.now - signalled
+        print("[operations] one SIGTERM with writes stuck, shutdownTimeout 3 s: exited \(patient.process.terminationStatus) after \(took)")
+        #expect(patient.process.terminationStatus == 0, "\(patient.errors)")
+        #expect(took >= .seconds(3) && took < .seconds(20), "\(took)")
+        try KafkaRunCommandTests.waitFor("the 20 inputs back in the queue") { (try Self.counts("\(prefix).in")) == (20, 0) }
+
+        // Two SIGTERMs: the second exits at once (143), long before shutdownTimeout (120 s).
+        let impatient = try start(shutdownTimeout: 120, name: "run2")
+        impatient.process.terminate()
+        Thread.sleep(forTimeInterval: 1)
+        #expect(impatient.process.isRunning, "still draining after the first SIGTERM")
+        let again = ContinuousClock.now
+        impatient.process.terminate()
+        impatient.process.waitUntilExit()
+        let quick = ContinuousClock.now - again
+        print("[operations] second SIGTERM: exited \(impatient.process.terminationStatus) after \(quick)")
+        #expect(impatient.process.terminationStatus == 143 && quick < .seconds(5), "\(quick): \(impatient.errors)")
+        #expect(impatient.errors.contains("SIGTERM again: exiting at once"), "\(impatient.errors)")
+        try KafkaRunCommandTests.waitFor("the 20 inputs back in the queue") { (try Self.counts("\(prefix).in")) == (20, 0) }
+    }
+
     @Test("tollgate run killed with SIGKILL mid-stream and restarted: nothing lost, duplicates counted")
     func sigkill() throws {
         let sandbox = try TollgateSandbox()

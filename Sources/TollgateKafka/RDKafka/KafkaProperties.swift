@@ -1,5 +1,10 @@
 import CRdKafka
+import Logging
 import Synchronization
+
+/// Where librdkafka's own log lines go: swift-log, so they come out in the process's format (JSON
+/// lines under `tollgate run` when not on a terminal), not raw on standard error.
+let librdkafkaLogger = Logger(label: "librdkafka")
 
 /// librdkafka configuration properties (`bootstrap.servers`, `group.id`, ...), as its
 /// CONFIGURATION.md lists them; every one can be set.
@@ -8,6 +13,13 @@ enum KafkaProperties {
     /// - Throws: ``KafkaError`` naming the property librdkafka refused and why.
     static func makeConf(_ properties: [String: String]) throws(KafkaError) -> OpaquePointer {
         guard let conf = rd_kafka_conf_new() else { throw KafkaError(message: "rd_kafka_conf_new failed") }
+        rd_kafka_conf_set_log_cb(conf) { client, level, facility, text in
+            // syslog levels: 0-2 critical, 3 error, 4 warning, 5 notice, 6 info, 7 debug.
+            let levels: [Logger.Level] = [.critical, .critical, .critical, .error, .warning, .notice, .info, .debug]
+            let name = client.map { String(cString: rd_kafka_name($0)) } ?? "librdkafka"
+            librdkafkaLogger.log(level: levels[Int(max(0, min(level, 7)))], "\(text.map { String(cString: $0) } ?? "")",
+                                 metadata: ["client": "\(name)", "facility": "\(facility.map { String(cString: $0) } ?? "")"])
+        }
         var errstr = [CChar](repeating: 0, count: 512)
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &errstr, errstr.count) != RD_KAFKA_CONF_OK {
