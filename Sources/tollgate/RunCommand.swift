@@ -31,16 +31,26 @@ struct RunCommand: AsyncParsableCommand {
             ("Running the sidecar") for every key and its default. 'brokers: mock' runs against \
             a Kafka mock cluster inside the process.
 
+            Operations: /healthz, /readyz (503 with the reason while a broker is unreachable) and \
+            Prometheus /metrics are served on http.address (default 127.0.0.1:9473). Logs go to \
+            standard error: text on a terminal, JSON lines otherwise (logging.format), with one \
+            rate-limited line per quarantined message.
+
             SIGTERM or SIGINT stops it gracefully: consumption stops, in-flight writes are awaited \
-            (shutdownTimeout), what is confirmed is committed or acknowledged, exit 0. A Kafka \
-            write that fails for good stops its partition (never skipped) and is reported; the \
-            exit status is then 1. Lost RabbitMQ connections are retried with backoff.
+            (shutdownTimeout), what is confirmed is committed or acknowledged, exit 0; a second \
+            signal exits at once. SIGHUP reloads the schemas: the new registry replaces the old \
+            one only if it compiles, keeps every binding and passes 'tollgate schemas check'. A \
+            Kafka write that fails for good stops its partition (never skipped) and is reported; \
+            the exit status is then 1. Lost RabbitMQ connections are retried with backoff.
 
             Examples:
               tollgate run --config tollgate.yaml
               tollgate run --config deploy/tollgate-mock.yaml --stop-when-idle 2
               tollgate run --config deploy/tollgate-rabbitmq.yaml --status-interval 5
               tollgate run --config tollgate.yaml --check-config
+              TOLLGATE__HTTP__ADDRESS=0.0.0.0:9473 tollgate run --config tollgate.yaml
+              curl -s localhost:9473/readyz; curl -s localhost:9473/metrics | grep tollgate_messages
+              kill -HUP <pid>     # reload the schemas
             """
     )
 

@@ -14,25 +14,30 @@ struct ReadmeCommandTests {
         var status: Int32
         /// Lines the output must contain, in this order.
         var output: [String]
-        /// Where those lines are printed.
-        var onStandardError = false
+        /// Lines standard error must contain, in this order.
+        var errors: [String] = []
         var testDescription: String { text }
     }
 
     static let commands: [Command] = [
-        Command(text: "swift run -c release tollgate run --config deploy/tollgate-mock.yaml --stop-when-idle 2",
+        // The quick start: the script installs and builds, then runs the binary as its last line says.
+        Command(text: "bash scripts/quickstart.sh",
                 status: 0,
-                output: ["tollgate: preloaded 12 messages from deploy/samples/orders-capture.jsonl",
+                output: ["Summary: consumed 12, approved 7, quarantined 5",
+                         "  orders.approved: 7 messages",
+                         "  orders.quarantine: 5 messages (schema-violation 3, malformed-json 2)",
+                         "Quarantined, with the reason and the first error:",
+                         #"  orders[0]@0 schema-violation [orders/2]: /order/currency "usd" does not match the pattern "^[A-Z]{3}$" (+3 more)"#,
+                         #"  orders[0]@1 schema-violation [orders/2]: /order property "discount" is not allowed (additionalProperties is false)"#,
+                         "  orders[1]@2 malformed-json: line 1, column 335: unexpected end of input, expected a string key",
+                         "  orders[2]@1 malformed-json: line 1, column 228: invalid UTF-8 sequence in a string",
+                         #"  orders[3]@2 schema-violation [orders/2]: /order/customer/email "linus@" is not a valid email"#,
+                         #"  tollgate_messages_approved_total{source="orders",subject="orders",version="2"} 6"#,
+                         #"  tollgate_messages_quarantined_total{source="orders",subject="none",version="none",reason="malformed-json"} 2"#,
+                         #"  tollgate_rule_rejections_total{rule="required-headers",mode="shadow"} 2"#],
+                errors: ["tollgate: preloaded 12 messages from deploy/samples/orders-capture.jsonl",
                          "tollgate: consuming orders as group tollgate-orders; approved -> orders.approved, quarantine -> orders.quarantine",
-                         "tollgate: idle for 2.0 s: stopping",
-                         "tollgate: orders.approved: 7 messages",
-                         "tollgate: orders.quarantine: 5 messages",
-                         "  orders[0]@0 schema-violation",
-                         "  orders[0]@1 schema-violation",
-                         "  orders[1]@2 malformed-json",
-                         "  orders[2]@1 malformed-json",
-                         "  orders[3]@2 schema-violation"],
-                onStandardError: true),
+                         "tollgate: idle for 2.0 s: stopping"]),
         Command(text: "swift run -c release tollgate replay deploy/samples/orders-capture.jsonl --config deploy/orders-replay.yaml",
                 status: 1,
                 output: ["Replayed deploy/samples/orders-capture.jsonl",
@@ -69,23 +74,32 @@ struct ReadmeCommandTests {
     func command(_ command: Command) throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(readme.contains("\n\(command.text)\n"), "README.md no longer shows this command")
-        for line in command.output {
+        for line in command.output + command.errors {
             #expect(readme.contains(line + "\n"), "README.md does not show the output line \(line)")
         }
 
         var words = command.text.split(separator: " ").map(String.init)
-        let prefix = words.starts(with: ["swift", "run", "-c", "release", "tollgate"]) ? 5 : 1
-        #expect(words.first == "tollgate" || prefix == 5)
-        words.removeFirst(prefix)
+        if words.first == "bash" {
+            // A script whose last line runs the release binary: run the built one with those arguments.
+            let script = try String(contentsOf: Self.root.appendingPathComponent(words[1]), encoding: .utf8)
+            let last = try #require(script.split(separator: "\n").last { $0.hasPrefix("exec .build/release/tollgate ") })
+            words = last.split(separator: " ").dropFirst(2).map(String.init)
+        } else {
+            let prefix = words.starts(with: ["swift", "run", "-c", "release", "tollgate"]) ? 5 : 1
+            #expect(words.first == "tollgate" || prefix == 5)
+            words.removeFirst(prefix)
+        }
         let run = try TollgateSandbox().run(words, currentDirectory: Self.root)
         #expect(run.status == command.status, "\(run)")
-        var rest = (command.onStandardError ? run.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) : run.lines)[...]
-        for line in command.output {
-            guard let found = rest.firstIndex(of: line) else {
-                Issue.record("missing or out of order: \(line)\n\(run)")
-                break
+        for (expected, printed) in [(command.output, run.lines), (command.errors, run.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))] {
+            var rest = printed[...]
+            for line in expected {
+                guard let found = rest.firstIndex(of: line) else {
+                    Issue.record("missing or out of order: \(line)\n\(run)")
+                    break
+                }
+                rest = rest[(found + 1)...]
             }
-            rest = rest[(found + 1)...]
         }
     }
 }
