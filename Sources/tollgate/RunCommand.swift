@@ -165,7 +165,7 @@ struct RunCommand: AsyncParsableCommand {
         let failure = await supervise(sidecar, settings: settings, operations: operations)
         let s = router.statistics
         operations.logger.info("stopped: \(Self.summary(s))")
-        if onMock, sink == nil { Self.showOutputs(settings, brokers: brokers, statistics: s, operations: operations) }
+        if onMock, sink == nil, failure == nil { Self.showOutputs(settings, brokers: brokers, statistics: s, operations: operations) }
         if let failure { throw CommandFailure(message: "\(failure)", exitStatus: 1) }
         if !s.stoppedPartitions.isEmpty {
             throw CommandFailure(message: "writes failed for \(s.stoppedPartitions.map(\.description).joined(separator: ", ")); their offsets were not committed past the failure", exitStatus: 1)

@@ -42,7 +42,7 @@ enum OperationsEndpoint {
     static func make(settings: HTTPSettings, registry: PrometheusCollectorRegistry, probe: SidecarProbe, logger: Logger,
                      started: @escaping @Sendable (String) -> Void) -> some Service
     {
-        let ready = Gauge(label: TollgateMetric.ready)
+        let ready = Metrics.Gauge(label: TollgateMetric.ready)
         let router = Router()
         router.get("healthz") { _, _ in
             plain(.ok, "ok\n")
@@ -60,12 +60,29 @@ enum OperationsEndpoint {
         }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)   // Hummingbird's own start-up lines: ours say it
-        return Application(router: router, configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
-                           onServerRunning: { channel in
-                               let port = channel.localAddress?.port ?? settings.port
-                               let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
-                               started("http://\(host):\(port)")
-                           }, logger: quiet)
+        let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
+        let application = Application(router: router, configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+                                      onServerRunning: { channel in started("http://\(host):\(channel.localAddress?.port ?? settings.port)") },
+                                      logger: quiet)
+        return Named(application: application, address: "\(host):\(settings.port)")
+    }
+
+    /// The server, with an error that says what could not be served where.
+    struct Named<Server: Service>: Service {
+        let application: Server
+        let address: String
+
+        func run() async throws {
+            do {
+                try await application.run()
+            } catch {
+                throw Failure(description: "cannot serve /healthz, /readyz and /metrics on \(address): \(error) (set http.address to another port, or http.enabled: false)")
+            }
+        }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
     }
 
     private static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
