@@ -12,7 +12,8 @@
 #     broker its tests run against, started here on 127.0.0.1:5672 when nothing answers there) and
 #     amqp-tools (amqp-publish and friends: a client we did not write).
 #   - Python's pika (from PyPI), which tests use to read outputs with their headers, and
-#     prometheus_client, whose parser reads /metrics in the tests.
+#     prometheus_client, whose parser reads /metrics in the tests, and PyYAML, which reads the
+#     Kubernetes example and the Prometheus alert rules in deploy/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,7 @@ install_missing "librdkafka-dev=pkg-config --exists rdkafka" "kcat=command -v kc
   "librabbitmq-dev=pkg-config --exists librabbitmq" "rabbitmq-server=command -v rabbitmq-server" \
   "amqp-tools=command -v amqp-publish" "pkg-config=command -v pkg-config"
 
-python3 -c 'import pika, prometheus_client' 2>/dev/null || python3 -m pip install -q pika prometheus_client >&2
+python3 -c 'import pika, prometheus_client, yaml' 2>/dev/null || python3 -m pip install -q pika prometheus_client pyyaml >&2
 
 # A RabbitMQ broker on 127.0.0.1:5672, unless one answers there already (or TOLLGATE_RABBITMQ_URL
 # names another). Ready when rabbitmqctl says so (about 10 s).

@@ -300,6 +300,30 @@ struct OperationsCommandTests {
         #expect(duplicates == 0, "a graceful stop commits every confirmed offset, so nothing is written twice")
     }
 
+    @Test("reload.watch: a schema file written while running is picked up without a signal")
+    func watchReload() throws {
+        let sandbox = try TollgateSandbox()
+        try sandbox.write("schemas/orders/1.json", #"{"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}, "additionalProperties": false}"#)
+        try sandbox.write("tollgate.yaml", """
+            source: {kafka: {brokers: mock, topics: [orders], mock: {partitions: 1}}}
+            routes: {approved: orders.approved, quarantine: orders.quarantine}
+            schemas: {directory: schemas}
+            bindings: [{source: orders, subject: orders}]
+            reload: {watch: true, interval: 1}
+            """)
+        let run = try Child(try TollgateBinary.url(), ["run", "--config", "tollgate.yaml", "--status-interval", "0"], in: sandbox.directory, name: "run")
+        let base = try Self.endpoint(of: run)
+        #expect(Self.sum(try Self.parsePrometheus(try Self.get(base + "/metrics").body), "tollgate_schema_versions_loaded") == 1)
+        try sandbox.write("schemas/orders/2.json", #"{"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}, "sku": {"type": "string"}}, "additionalProperties": false}"#)
+        try KafkaRunCommandTests.waitFor("the new version loaded", seconds: 30) {
+            Self.sum(try Self.parsePrometheus(try Self.get(base + "/metrics").body), "tollgate_schema_versions_loaded") == 2
+        }
+        #expect(run.errors.contains("tollgate: schemas reloaded (directory=schemas, subjects=1, trigger=file change, versions=2)"), "\(run.errors)")
+        run.process.terminate()
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus == 0, "\(run.errors)")
+    }
+
     @Test("SIGHUP with a broken schema keeps the registry in use and counts the failure; with a good one swaps it, and the new version decides the next message")
     func sighupReload() throws {
         let sandbox = try TollgateSandbox()

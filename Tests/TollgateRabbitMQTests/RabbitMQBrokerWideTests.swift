@@ -14,6 +14,9 @@ struct RabbitMQBrokerWideTests {
             try RabbitMQTestSupport.rabbitmqctl(["stop_app"])
             defer { _ = try? RabbitMQTestSupport.rabbitmqctl(["start_app"]) }
             try await RabbitMQTestSupport.wait(upTo: .seconds(60), "not ready while the broker is down") { !router.isReady }
+            // What /readyz says: the broker it cannot reach, the password hidden.
+            let reason = router.notReadyReason ?? ""
+            #expect(reason.hasPrefix("not connected to amqp") && !reason.contains(":guest@"), "\(reason)")
             sawNotReady = true
             try await Task.sleep(for: .seconds(2))
             try RabbitMQTestSupport.rabbitmqctl(["start_app"])

@@ -174,6 +174,17 @@ struct ReloadablePipelineTests {
         #expect(evaluator.evaluate(Self.message(#"{"id": "c"}"#)).schema == "orders/2")
         #expect(evaluator.evaluate(Self.message(#"{"id": "a"}"#)).reason == .rule("duplicate"))
 
+        // A break already in use (loaded at start, when no check runs) does not block reloading the
+        // same files; a new version after it is still checked.
+        let broken = try TemporaryDirectory()
+        try broken.write("orders/1.json", Self.v1)
+        try broken.write("orders/2.json", #"{"type": "object", "required": ["id", "sku"], "properties": {"id": {"type": "string"}, "sku": {"type": "string"}}, "additionalProperties": false}"#)
+        let grandfathered = ReloadablePipeline(try Pipeline(registry: try SchemaRegistry.load(directory: broken.path),
+                                                            bindings: [Binding(source: "orders", subject: "orders")]))
+        #expect(try grandfathered.reload(directory: broken.path, options: .init()).subject("orders")?.versions.count == 2)
+        try broken.write("orders/3.json", #"{"type": "object", "required": ["id", "sku", "qty"], "properties": {"id": {"type": "string"}, "sku": {"type": "string"}, "qty": {"type": "integer"}}, "additionalProperties": false}"#)
+        #expect { try grandfathered.reload(directory: broken.path, options: .init()) } throws: { "\($0)".contains("orders 2 -> 3 is not backward compatible") }
+
         // The bound subject gone: refused.
         try FileManager.default.removeItem(atPath: dir.file("orders"))
         try dir.write("invoices/1.json", Self.v1)

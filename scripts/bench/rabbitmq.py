@@ -96,6 +96,12 @@ schemas:
 bindings:
   - source: "*"
     subject: orders
+# As in production: metrics collected and served, quarantine lines logged (rate-limited); text
+# logs, which this script reads.
+http:
+  address: "127.0.0.1:0"
+logging:
+  format: text
 """)
 
     def measured(run):

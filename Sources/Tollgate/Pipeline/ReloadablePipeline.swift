@@ -33,9 +33,10 @@ public final class ReloadablePipeline: Sendable {
     }
 
     /// Loads the registry in `directory` afresh and swaps it in if every version compiles, every
-    /// binding still resolves and every subject passes its compatibility check (what `tollgate
-    /// schemas check` requires). Bindings, limits and rules (with their state, such as duplicate
-    /// detection) carry over.
+    /// binding still resolves and no new or changed version breaks its subject's compatibility
+    /// mode (what `tollgate schemas check` checks; a break between two versions already in use,
+    /// both unchanged, is not new). Bindings, limits and rules (with their state, such as
+    /// duplicate detection) carry over.
     /// - Returns: the registry now in use.
     /// - Throws: ``ReloadFailure`` naming the file, pointer or incompatible change; nothing changes.
     @discardableResult
@@ -51,7 +52,11 @@ public final class ReloadablePipeline: Sendable {
         }
         var breaking: [String] = []
         for subject in registry.subjects {
-            for pair in registry.compatibility(of: subject) where !pair.isCompatible {
+            // A break between two versions already in use, unchanged, was accepted when they were
+            // loaded: only a new break refuses the reload (so reloading an unchanged directory works).
+            let inUse = old.registry.subject(subject.name)
+            func unchanged(_ version: SchemaVersion) -> Bool { inUse?.version(version.version)?.document == version.document }
+            for pair in registry.compatibility(of: subject) where !pair.isCompatible && !(unchanged(pair.old) && unchanged(pair.new)) {
                 let first = pair.violations[0]
                 breaking.append("\(pair.subject) \(pair.old.version) -> \(pair.new.version) is not \(pair.mode.rawValue) compatible: \(first)")
             }
