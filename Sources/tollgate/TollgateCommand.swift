@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 
 /// The `tollgate` executable. Each command is a subcommand; add new ones to `subcommands`.
 ///
@@ -32,7 +33,11 @@ struct TollgateCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            StandardError.write("tollgate: \(failure.message)")
+            if TollgateLogHandler.bootstrapped.load(ordering: .acquiring) {
+                Logger(label: "tollgate").error("\(failure.message)")
+            } else {
+                StandardError.write("tollgate: \(failure.message)")
+            }
             exit(withError: ExitCode(failure.exitStatus))
         } catch {
             if exitCode(for: error) == .validationFailure {

@@ -203,7 +203,7 @@ struct OperationsCommandTests {
                             environment: ["TOLLGATE__HTTP__ADDRESS": "127.0.0.1:\(port)"])
         run.process.waitUntilExit()
         #expect(run.process.terminationStatus == 1, "\(run.errors)")
-        #expect(run.errors.contains("tollgate: cannot serve /healthz, /readyz and /metrics on 127.0.0.1:\(port):"), "\(run.errors)")
+        #expect(run.errors.contains("tollgate: error: cannot serve /healthz, /readyz and /metrics on 127.0.0.1:\(port):"), "\(run.errors)")
         #expect(run.errors.contains("set http.address to another port, or http.enabled: false"), "\(run.errors)")
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import Tollgate
+import TollgateSchema
 
 /// swift-log's handler for `tollgate run`, on standard error: `tollgate: message (key=value, ...)`
 /// for people, or one JSON object a line for log collectors (`logging.format`).
@@ -31,7 +32,12 @@ struct TollgateLogHandler: LogHandler {
         }
         let level = Logger.Level(rawValue: settings.level) ?? .info
         LoggingSystem.bootstrap { label in TollgateLogHandler(label: label, style: style, logLevel: level) }
+        bootstrapped.store(true, ordering: .releasing)
     }
+
+    /// Whether ``bootstrap(_:)`` ran: a command's final error then goes through the logger too, so
+    /// a JSON log stays JSON to its last line.
+    static let bootstrapped = Atomic<Bool>(false)
 
     func log(event: LogEvent) {
         var merged = metadata
@@ -70,19 +76,6 @@ struct TollgateLogHandler: LogHandler {
 
     /// Appends `text` as a JSON string.
     static func appendQuoted(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out += JSONValue.string(text).serialized()
     }
 }
