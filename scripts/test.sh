@@ -47,8 +47,8 @@ swift build --build-tests
 if [ $# -gt 0 ]; then
   swift test --skip-build "$@"
 else
-  swift test --skip-build --skip RabbitMQBrokerWideTests
+  swift test --skip-build --skip RabbitMQBrokerWide
   # This suite stops and starts the RabbitMQ broker and closes all its connections: alone, so no
   # other test sees it.
-  swift test --skip-build --filter RabbitMQBrokerWideTests
+  swift test --skip-build --filter RabbitMQBrokerWide
 fi
