@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
             offsets commit in one Kafka transaction.
 
             The configuration file holds the source, the routes and the pipeline; see README.md \
-            ("Running the sidecar") for every key and its default. 'brokers: mock' runs against \
+            ("Running the sidecar", "Operating the sidecar") for every key and its default. 'brokers: mock' runs against \
             a Kafka mock cluster inside the process.
 
             Operations: /healthz, /readyz (503 with the reason while a broker is unreachable) and \
@@ -39,7 +39,8 @@ struct RunCommand: AsyncParsableCommand {
             SIGTERM or SIGINT stops it gracefully: consumption stops, in-flight writes are awaited \
             (shutdownTimeout), what is confirmed is committed or acknowledged, exit 0; a second \
             signal exits at once. SIGHUP reloads the schemas: the new registry replaces the old \
-            one only if it compiles, keeps every binding and passes 'tollgate schemas check'. A \
+            one only if it compiles, keeps every binding and adds no break 'tollgate schemas \
+            check' would report. A \
             Kafka write that fails for good stops its partition (never skipped) and is reported; \
             the exit status is then 1. Lost RabbitMQ connections are retried with backoff.
 
@@ -49,7 +50,8 @@ struct RunCommand: AsyncParsableCommand {
               tollgate run --config deploy/tollgate-rabbitmq.yaml --status-interval 5
               tollgate run --config tollgate.yaml --check-config
               TOLLGATE__HTTP__ADDRESS=0.0.0.0:9473 tollgate run --config tollgate.yaml
-              curl -s localhost:9473/readyz; curl -s localhost:9473/metrics | grep tollgate_messages
+              curl -s localhost:9473/readyz
+              curl -s localhost:9473/metrics | grep tollgate_messages
               kill -HUP <pid>     # reload the schemas
             """
     )
