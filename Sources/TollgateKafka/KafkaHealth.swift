@@ -57,7 +57,10 @@ public final class KafkaHealth: Sendable {
         var known = 0
         var newConnects: [String: Int] = [:]
         for (name, value) in root["brokers"] as? [String: Any] ?? [:] {
-            guard let broker = value as? [String: Any], (broker["nodeid"] as? Int ?? -1) >= 0 else { continue }
+            // Bootstrap entries (node id -1) and logical ones (the group coordinator's handle) are
+            // not brokers of their own.
+            guard let broker = value as? [String: Any], (broker["nodeid"] as? Int ?? -1) >= 0,
+                  broker["source"] as? String != "logical" else { continue }
             known += 1
             if broker["state"] as? String == "UP" { up += 1 }
             newConnects[name] = broker["connects"] as? Int ?? 0
