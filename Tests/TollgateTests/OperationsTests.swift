@@ -107,6 +107,28 @@ struct RoutingTelemetryTests {
         #expect(lines[1].metadata["schema"] == "orders/1" && lines[1].metadata["error"] != nil)
     }
 
+    @Test("an embedding service's approved(by:quarantine:telemetry:) records the same metrics as the sidecar")
+    func embedded() async throws {
+        let registry = try SchemaRegistry.load(directory: RepositoryFiles.schemas)
+        let pipeline = try Pipeline(registry: registry, bindings: [Binding(source: "orders", subject: "orders", selectors: [.version(1)])])
+        let metrics = TestMetrics()
+        let telemetry = RoutingTelemetry(broker: "kafka", logger: Logger(label: "test") { _ in LogCapture() }, metrics: metrics)
+        let valid = try String(contentsOfFile: RepositoryFiles.root + "/deploy/samples/orders.jsonl", encoding: .utf8)
+            .split(separator: "\n").first.map(String.init)!
+        let input = AsyncStream<Message> { continuation in
+            for (offset, json) in [valid, "{", valid].enumerated() { continuation.yield(Self.message(json, offset: Int64(offset))) }
+            continuation.finish()
+        }
+        let quarantine = InMemoryQuarantine()
+        var approved = 0
+        for try await _ in input.approved(by: pipeline, quarantine: quarantine, telemetry: telemetry) { approved += 1 }
+        #expect(approved == 2)
+        #expect(try metrics.expectCounter(TollgateMetric.consumed, [("source", "orders")]).totalValue == 3)
+        #expect(try metrics.expectCounter(TollgateMetric.approved, [("source", "orders"), ("subject", "orders"), ("version", "1")]).totalValue == 2)
+        #expect(try metrics.expectCounter(TollgateMetric.quarantined, [("source", "orders"), ("subject", "none"), ("version", "none"), ("reason", "malformed-json")]).totalValue == 1)
+        #expect(try metrics.expectTimer(TollgateMetric.validationDuration, [("source", "orders")]).values.count == 3)
+    }
+
     @Test("the quarantine log is rate-limited: the lines over the limit are counted, and the next line says how many were left out")
     func rateLimit() throws {
         let registry = try SchemaRegistry.load(directory: RepositoryFiles.schemas)

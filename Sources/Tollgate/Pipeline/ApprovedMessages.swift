@@ -24,8 +24,12 @@ extension AsyncSequence where Element == Message, Self: Sendable {
     ///     try await handle(approved.message)
     /// }
     /// ```
-    public func approved(by pipeline: Pipeline, quarantine: some QuarantineSink) -> ApprovedMessages<Self> {
-        ApprovedMessages(base: self, pipeline: pipeline, quarantine: quarantine)
+    ///
+    /// - Parameter telemetry: when given, each verdict is counted and timed in the same metrics
+    ///   `tollgate run` exports (``TollgateMetric``), and quarantined messages are logged at its
+    ///   rate; bootstrap a swift-metrics backend to export them.
+    public func approved(by pipeline: Pipeline, quarantine: some QuarantineSink, telemetry: RoutingTelemetry? = nil) -> ApprovedMessages<Self> {
+        ApprovedMessages(base: self, pipeline: pipeline, quarantine: quarantine, telemetry: telemetry)
     }
 }
 
@@ -36,11 +40,13 @@ public struct ApprovedMessages<Base: AsyncSequence & Sendable>: AsyncSequence, S
     let base: Base
     let pipeline: Pipeline
     let quarantine: any QuarantineSink
+    let telemetry: RoutingTelemetry?
 
-    init(base: Base, pipeline: Pipeline, quarantine: some QuarantineSink) {
+    init(base: Base, pipeline: Pipeline, quarantine: some QuarantineSink, telemetry: RoutingTelemetry?) {
         self.base = base
         self.pipeline = pipeline
         self.quarantine = quarantine
+        self.telemetry = telemetry
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -48,10 +54,14 @@ public struct ApprovedMessages<Base: AsyncSequence & Sendable>: AsyncSequence, S
         /// The iterator's own evaluator: one task iterates at a time, so its buffers are reused safely.
         let evaluator: Pipeline.Evaluator
         let quarantine: any QuarantineSink
+        /// This iterator's own recorder, for the same reason.
+        let recorder: RoutingTelemetry.Recorder?
 
         public mutating func next() async throws -> ApprovedMessage? {
             while let message = try await base.next() {
+                let started = ContinuousClock.now
                 let verdict = evaluator.evaluate(message)
+                if let recorder { _ = recorder.record(message, verdict: verdict, took: ContinuousClock.now - started) }
                 if verdict.isApproved {
                     return ApprovedMessage(message: message, verdict: verdict)
                 }
@@ -62,7 +72,8 @@ public struct ApprovedMessages<Base: AsyncSequence & Sendable>: AsyncSequence, S
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), evaluator: pipeline.makeEvaluator(), quarantine: quarantine)
+        AsyncIterator(base: base.makeAsyncIterator(), evaluator: pipeline.makeEvaluator(), quarantine: quarantine,
+                      recorder: telemetry?.makeRecorder())
     }
 }
 
