@@ -112,17 +112,23 @@ struct RoutingTelemetryTests {
         let registry = try SchemaRegistry.load(directory: RepositoryFiles.schemas)
         let pipeline = try Pipeline(registry: registry, bindings: [Binding(source: "orders", subject: "orders", selectors: [.version(1)])])
         let metrics = TestMetrics()
-        let telemetry = RoutingTelemetry(broker: "kafka", logger: Logger(label: "test") { _ in LogCapture() }, metrics: metrics)
         let valid = try String(contentsOfFile: RepositoryFiles.root + "/deploy/samples/orders.jsonl", encoding: .utf8)
             .split(separator: "\n").first.map(String.init)!
-        let input = AsyncStream<Message> { continuation in
+        let messages = AsyncStream<Message> { continuation in
             for (offset, json) in [valid, "{", valid].enumerated() { continuation.yield(Self.message(json, offset: Int64(offset))) }
             continuation.finish()
         }
         let quarantine = InMemoryQuarantine()
-        var approved = 0
-        for try await _ in input.approved(by: pipeline, quarantine: quarantine, telemetry: telemetry) { approved += 1 }
-        #expect(approved == 2)
+        var handled: [Message] = []
+        func handle(_ message: Message) async throws { handled.append(message) }
+
+        // --- README: telemetry ---
+        let telemetry = RoutingTelemetry(broker: "kafka", logger: Logger(label: "orders"), metrics: metrics)
+        for try await approved in messages.approved(by: pipeline, quarantine: quarantine, telemetry: telemetry) {
+            try await handle(approved.message)
+        }
+        // --- end ---
+        #expect(handled.count == 2)
         #expect(try metrics.expectCounter(TollgateMetric.consumed, [("source", "orders")]).totalValue == 3)
         #expect(try metrics.expectCounter(TollgateMetric.approved, [("source", "orders"), ("subject", "orders"), ("version", "1")]).totalValue == 2)
         #expect(try metrics.expectCounter(TollgateMetric.quarantined, [("source", "orders"), ("subject", "none"), ("version", "none"), ("reason", "malformed-json")]).totalValue == 1)

@@ -112,6 +112,9 @@ struct ReadmeEmbeddingTests {
             let code = try #require(Self.region(marker, in: source), "no \(marker) region in this file")
             #expect(readme.contains("```swift\n\(code)```"), "README.md does not show the \(marker) region of \(#fileID) verbatim")
         }
+        let operations = try String(contentsOf: root.appendingPathComponent("Tests/TollgateTests/OperationsTests.swift"), encoding: .utf8)
+        let telemetry = try #require(Self.region("README: telemetry", in: operations), "no README: telemetry region in OperationsTests.swift")
+        #expect(readme.contains("```swift\n\(telemetry)```"), "README.md does not show the telemetry example of OperationsTests.swift verbatim")
     }
 
     /// The lines between `// --- <marker> ---` and `// --- end ---`, dedented to the marker's indentation.
