@@ -69,6 +69,9 @@ struct RunCommand: AsyncParsableCommand {
     var stopWhenIdle: Double?
 
     func run() async throws {
+        // A SIGHUP (a reload) before the reloader listens must not end the process, which is
+        // SIGHUP's default; the schemas are loaded fresh here anyway.
+        signal(SIGHUP, SIG_IGN)
         let settings: SidecarConfiguration
         let pipeline: Pipeline
         do {
