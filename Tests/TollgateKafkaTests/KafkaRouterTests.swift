@@ -17,9 +17,10 @@ struct KafkaRouterTests {
         let made = (0..<count).map { KafkaTestSupport.input($0, partitions: partitions) }
         let deliveries = try KafkaTestSupport.produce(made.map(\.0), topic: "events", brokers: cluster.bootstrapServers)
 
-        let router = try KafkaRouter(pipeline: try KafkaTestSupport.eventsPipeline(), configuration: .init(
+        let router = try KafkaRouter(pipeline: ReloadablePipeline(try KafkaTestSupport.eventsPipeline()), configuration: .init(
             brokers: cluster.bootstrapServers, group: "tollgate", topics: ["events"],
-            approvedTopic: "events.approved", quarantineTopic: "events.quarantine", maxInFlight: 500))
+            approvedTopic: "events.approved", quarantineTopic: "events.quarantine", maxInFlight: 500),
+            telemetry: KafkaTestSupport.telemetry)
         let running = Task { try await router.run() }
         try await KafkaTestSupport.wait(upTo: .seconds(60), "every record confirmed") { router.statistics.confirmed == count }
         router.stop()

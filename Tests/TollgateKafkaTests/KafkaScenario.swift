@@ -52,19 +52,20 @@ final class KafkaScenario: @unchecked Sendable {
     }
 
     func router(maxInFlight: Int = 1_000, producer: [String: String] = [:], consumer: [String: String] = [:]) throws -> KafkaRouter {
-        try KafkaRouter(pipeline: pipeline, configuration: .init(
+        try KafkaRouter(pipeline: ReloadablePipeline(pipeline), configuration: .init(
             brokers: cluster.bootstrapServers, group: group, topics: ["events"],
             approvedTopic: "events.approved", quarantineTopic: "events.quarantine",
             consumerProperties: ["session.timeout.ms": "3000", "heartbeat.interval.ms": "300"].merging(consumer) { $1 },
-            producerProperties: producer, maxInFlight: maxInFlight, revokeTimeout: .seconds(5), shutdownTimeout: .seconds(30)))
+            producerProperties: producer, maxInFlight: maxInFlight, revokeTimeout: .seconds(5), shutdownTimeout: .seconds(30)),
+            telemetry: KafkaTestSupport.telemetry)
     }
 
     func transactionalRouter(id: String = "tollgate-test") throws -> KafkaTransactionalRouter {
-        try KafkaTransactionalRouter(pipeline: pipeline, configuration: .init(
+        try KafkaTransactionalRouter(pipeline: ReloadablePipeline(pipeline), configuration: .init(
             brokers: cluster.bootstrapServers, group: group, topics: ["events"],
             approvedTopic: "events.approved", quarantineTopic: "events.quarantine",
             consumerProperties: ["session.timeout.ms": "3000", "heartbeat.interval.ms": "300"],
-            shutdownTimeout: .seconds(30)), transactionalId: id)
+            shutdownTimeout: .seconds(30)), transactionalId: id, telemetry: KafkaTestSupport.telemetry)
     }
 
     func start(_ router: KafkaTransactionalRouter) -> Task<Void, Error> {

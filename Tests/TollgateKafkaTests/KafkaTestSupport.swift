@@ -6,6 +6,10 @@ import TollgateKafka
 
 /// Helpers for tests against librdkafka's mock cluster: produce input, read output back, wait.
 enum KafkaTestSupport {
+    /// The routers' telemetry in these tests: metrics as usual, but no log line per quarantined
+    /// message (thousands of them would bury the test output); connection events are still logged.
+    static let telemetry = RoutingTelemetry(broker: "kafka", quarantineLinesPerSecond: 0)
+
     struct Input: Sendable {
         var key: [UInt8]?
         var value: [UInt8]

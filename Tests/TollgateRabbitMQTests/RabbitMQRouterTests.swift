@@ -39,9 +39,9 @@ struct RabbitMQRouterTests {
         let conn = try RabbitMQTestSupport.connect()
         try conn.deleteQueue(scenario.names.approved, channel: 1)
         try RabbitMQTestSupport.publish(scenario.inputs, to: scenario.names.input)
-        let router = RabbitMQRouter(pipeline: scenario.pipeline, configuration: .init(
+        let router = RabbitMQRouter(pipeline: ReloadablePipeline(scenario.pipeline), configuration: .init(
             url: RabbitMQTestSupport.url, queue: scenario.names.input, heartbeat: 5, maxBackoff: .milliseconds(500)),
-            sink: RabbitMQSink(configuration: scenario.names.sinkConfiguration))
+            sink: RabbitMQSink(configuration: scenario.names.sinkConfiguration), telemetry: RabbitMQTestSupport.telemetry)
         let running = Task { try await router.run() }
         // A test that throws must not leave its router running.
         defer { router.stop() }
@@ -77,9 +77,9 @@ struct RabbitMQStartupTests {
         let names = RabbitMQTestSupport.Names("inequivalent")
         try RabbitMQTestSupport.declare(names)   // the input queue exists, classic
         defer { RabbitMQTestSupport.delete(names) }
-        let router = RabbitMQRouter(pipeline: try RabbitMQTestSupport.eventsPipeline(), configuration: .init(
+        let router = RabbitMQRouter(pipeline: ReloadablePipeline(try RabbitMQTestSupport.eventsPipeline()), configuration: .init(
             url: RabbitMQTestSupport.url, queue: names.input, topology: RabbitMQTopology(queues: [.init(name: names.input, type: "quorum")])),
-            sink: RabbitMQSink(configuration: names.sinkConfiguration))
+            sink: RabbitMQSink(configuration: names.sinkConfiguration), telemetry: RabbitMQTestSupport.telemetry)
         defer { router.stop() }
         do {
             try await router.run()

@@ -7,6 +7,10 @@ import Tollgate
 /// Helpers for tests against the real rabbitmq-server that `scripts/test.sh` starts (or the one at
 /// `TOLLGATE_RABBITMQ_URL`): unique names per test, publishing inputs, reading outputs back.
 enum RabbitMQTestSupport {
+    /// The routers' telemetry in these tests: metrics as usual, but no log line per quarantined
+    /// message (thousands of them would bury the test output); connection events are still logged.
+    static let telemetry = RoutingTelemetry(broker: "rabbitmq", quarantineLinesPerSecond: 0)
+
     static let url: RabbitMQURL = {
         let text = ProcessInfo.processInfo.environment["TOLLGATE_RABBITMQ_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2f"
         return try! RabbitMQURL(parsing: text)
@@ -252,10 +256,10 @@ final class RabbitMQScenario: @unchecked Sendable {
     }
 
     func router(prefetch: Int = 500, topology: RabbitMQTopology? = nil, sink: (any OutputSink)? = nil) -> RabbitMQRouter {
-        RabbitMQRouter(pipeline: pipeline, configuration: .init(
+        RabbitMQRouter(pipeline: ReloadablePipeline(pipeline), configuration: .init(
             url: RabbitMQTestSupport.url, queue: names.input, prefetch: prefetch, topology: topology ?? names.topology,
             heartbeat: 5, maxBackoff: .seconds(2), shutdownTimeout: .seconds(20), connectionName: "tollgate consumer \(names.prefix)"),
-            sink: sink ?? RabbitMQSink(configuration: names.sinkConfiguration))
+            sink: sink ?? RabbitMQSink(configuration: names.sinkConfiguration), telemetry: RabbitMQTestSupport.telemetry)
     }
 
     /// Publishes the inputs in `chunks` over about `seconds`, on a thread, so faults land mid-stream.
