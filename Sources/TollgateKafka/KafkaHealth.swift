@@ -32,27 +32,37 @@ public final class KafkaHealth: Sendable {
         }
     }
 
-    private let state = Mutex(Status())
-    /// Per broker, the `connects` seen last.
-    private let connects = Mutex<[String: Int]>([:])
+    private struct State {
+        var status = Status()
+        /// Per broker, the `connects` seen last.
+        var connects: [String: Int] = [:]
+    }
 
-    public init() {}
+    private let state = Mutex(State())
+    /// Told of each reconnection.
+    private let telemetry: RoutingTelemetry
 
-    public var status: Status { state.withLock { $0 } }
+    public init(telemetry: RoutingTelemetry) {
+        self.telemetry = telemetry
+    }
 
-    func setRunning(_ running: Bool) { state.withLock { $0.running = running } }
-    func joined() { state.withLock { $0.joined = true } }
+    public var status: Status { state.withLock { $0.status } }
 
-    /// librdkafka said all brokers are down (`_ALL_BROKERS_DOWN`): not ready until statistics show
-    /// one up again.
-    func allBrokersDown() { state.withLock { $0.brokersUp = 0; $0.hasStatistics = true } }
+    func setRunning(_ running: Bool) { state.withLock { $0.status.running = running } }
+    func joined() { state.withLock { $0.status.joined = true } }
+
+    /// A consumer error: `_ALL_BROKERS_DOWN` means not ready until statistics show a broker up
+    /// again.
+    func observe(_ error: KafkaError) {
+        guard error.code == -187 else { return }
+        state.withLock { $0.status.brokersUp = 0; $0.status.hasStatistics = true }
+    }
 
     /// Reads librdkafka's statistics JSON (see its STATISTICS.md): `brokers.*.state`, `.nodeid`,
     /// `.connects`, and `topics.*.partitions.*.consumer_lag` for the partitions being fetched.
-    /// - Returns: the reconnections these statistics show that the previous ones did not.
-    @discardableResult
-    func update(statistics json: String) -> Int {
-        guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return 0 }
+    /// Reconnections (connections to a broker after its first) are counted in the telemetry.
+    @Sendable func update(statistics json: String) {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return }
         var up = 0
         var known = 0
         var newConnects: [String: Int] = [:]
@@ -74,23 +84,21 @@ public final class KafkaHealth: Sendable {
                 lag[TopicPartition(topic, partition)] = value
             }
         }
-        let again = connects.withLock { previous -> Int in
+        let again = state.withLock { state -> Int in
             var again = 0
             for (name, count) in newConnects {
                 // The first connection to a broker is not a reconnection.
-                again += max(0, max(count, 1) - max(previous[name] ?? 1, 1))
+                again += max(0, max(count, 1) - max(state.connects[name] ?? 1, 1))
             }
-            previous.merge(newConnects) { max($0, $1) }
+            state.connects.merge(newConnects) { max($0, $1) }
+            state.status.hasStatistics = true
+            state.status.brokersUp = up
+            state.status.brokersKnown = known
+            state.status.reconnections += again
+            state.status.lag = lag
             return again
         }
-        state.withLock { status in
-            status.hasStatistics = true
-            status.brokersUp = up
-            status.brokersKnown = known
-            status.reconnections += again
-            status.lag = lag
-        }
-        return again
+        for _ in 0..<again { telemetry.reconnected() }
     }
 
     /// The librdkafka property that makes statistics arrive, unless the user set it.

@@ -110,6 +110,9 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
 
         /// Confirmed messages per second between the first consumed and the last confirmed.
         public var messagesPerSecond: Double? { Tollgate.messagesPerSecond(confirmed, from: firstConsumedAt, to: lastConfirmedAt) }
+
+        /// Consumed, and neither confirmed nor failed yet.
+        public var inFlight: Int { consumed - confirmed - failed }
     }
 
     /// The pipeline, replaceable while running (a schema reload).
@@ -120,7 +123,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     /// Metrics and the quarantine log.
     public let telemetry: RoutingTelemetry
     /// Readiness and lag.
-    public let health = KafkaHealth()
+    public let health: KafkaHealth
 
     private struct Pending {
         var partition: TopicPartition
@@ -167,17 +170,15 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
         self.configuration = configuration
         self.sink = sink
         self.telemetry = telemetry
+        health = KafkaHealth(telemetry: telemetry)
         flow = FlowControl(maxInFlight: configuration.maxInFlight)
         if sink == nil {
             producer = try KafkaProducerClient(properties: configuration.producerSettings) { [weak self] token, result in
                 self?.delivered(token, result)
             }
         }
-        let health = health
-        consumer = try KafkaConsumerClient(properties: KafkaHealth.withStatistics(configuration.consumerSettings), listener: self) {
-            [telemetry] json in
-            for _ in 0..<health.update(statistics: json) { telemetry.reconnected() }
-        }
+        consumer = try KafkaConsumerClient(properties: KafkaHealth.withStatistics(configuration.consumerSettings), listener: self,
+                                           statistics: health.update)
     }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
@@ -231,7 +232,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
             case .endOfPartition?, nil:
                 break
             case .error(let error)?:
-                if error.code == -187 { health.allBrokersDown() }   // _ALL_BROKERS_DOWN
+                health.observe(error)
                 note(error.description)
                 if error.isFatal { fatal = error; running.flag.set(false) }
             }
@@ -250,9 +251,7 @@ public final class KafkaRouter: KafkaSidecar, KafkaRebalanceListener, @unchecked
     private func route(_ record: KafkaRecord, evaluator: ReloadablePipeline.Evaluator, recorder: RoutingTelemetry.Recorder) {
         let partition = TopicPartition(record.topic, record.partition)
         let message = Self.message(for: record, group: configuration.group)
-        let started = ContinuousClock.now
-        let verdict = evaluator.evaluate(message)
-        let latency = recorder.record(message, verdict: verdict, took: ContinuousClock.now - started)
+        let (verdict, latency) = recorder.decide(message, by: evaluator.evaluate)
         let pending = Pending(partition: partition, offset: record.offset, approved: verdict.isApproved, latency: latency)
         if let sink {
             let output = OutputRecord(message: message, verdict: verdict, quarantine: configuration.quarantine, quarantinedAt: RFC3339Time.nowMilliseconds())

@@ -17,7 +17,7 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
     public var pipeline: Pipeline { pipelines.current }
     public let configuration: KafkaRouter.Configuration
     public let telemetry: RoutingTelemetry
-    public let health = KafkaHealth()
+    public let health: KafkaHealth
     public let transactionalId: String
     /// A transaction is committed after this many records...
     public let batchSize: Int
@@ -53,6 +53,7 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
     {
         pipelines = pipeline
         self.telemetry = telemetry
+        health = KafkaHealth(telemetry: telemetry)
         self.configuration = configuration
         self.transactionalId = transactionalId
         self.batchSize = batchSize
@@ -66,11 +67,8 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
         var consumerSettings = configuration.consumerSettings
         consumerSettings["enable.auto.commit"] = "false"
         consumerSettings["isolation.level"] = "read_committed"
-        let health = health
-        consumer = try KafkaConsumerClient(properties: KafkaHealth.withStatistics(consumerSettings), listener: nil) {
-            [telemetry] json in
-            for _ in 0..<health.update(statistics: json) { telemetry.reconnected() }
-        }
+        consumer = try KafkaConsumerClient(properties: KafkaHealth.withStatistics(consumerSettings), listener: nil,
+                                           statistics: health.update)
         // The listener is set once self exists.
         consumer.setListener(self)
     }
@@ -107,9 +105,8 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
                     deadline = ContinuousClock.now + batchDuration
                 }
                 let message = KafkaRouter.message(for: record, group: configuration.group)
-                let started = ContinuousClock.now
-                let verdict = evaluator.evaluate(message)
-                batchLatencies.append(recorder.record(message, verdict: verdict, took: ContinuousClock.now - started))
+                let (verdict, latency) = recorder.decide(message, by: evaluator.evaluate)
+                batchLatencies.append(latency)
                 let (topic, headers) = KafkaRouter.output(for: message, verdict: verdict, configuration: configuration)
                 do {
                     try producer.produce(topic: topic, key: record.key, value: record.value ?? [], headers: headers,
@@ -126,7 +123,7 @@ public final class KafkaTransactionalRouter: KafkaSidecar, KafkaRebalanceListene
             case .endOfPartition:
                 break
             case .error(let error):
-                if error.code == -187 { health.allBrokersDown() }   // _ALL_BROKERS_DOWN
+                health.observe(error)
                 note(error.description)
                 if error.isFatal { fatal = error }
             }

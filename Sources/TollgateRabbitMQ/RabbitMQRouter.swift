@@ -299,9 +299,7 @@ public final class RabbitMQRouter: @unchecked Sendable {
             }
             return
         }
-        let started = ContinuousClock.now
-        let verdict = evaluator.evaluate(message)
-        let latency = recorder.record(message, verdict: verdict, took: ContinuousClock.now - started)
+        let (verdict, latency) = recorder.decide(message, by: evaluator.evaluate)
         let record = OutputRecord(message: message, verdict: verdict, quarantine: configuration.quarantine,
                                   quarantinedAt: RFC3339Time.nowMilliseconds(), native: delivery.properties)
         stats.withLock { stats in

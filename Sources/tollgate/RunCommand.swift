@@ -160,12 +160,10 @@ struct RunCommand: AsyncParsableCommand {
         let gauges = SidecarGauges()
         let sidecar = RunningSidecar(
             threadName: "tollgate-kafka-router", runBlocking: { try router.runBlocking() }, stop: { router.stop() },
-            probe: SidecarProbe(notReadyReason: { router.health.status.notReadyReason }, sample: {
-                let s = router.statistics
-                gauges.update(inFlight: s.consumed - s.confirmed - s.failed, lag: router.health.status.lag)
-            }),
+            probe: SidecarProbe(notReadyReason: { router.health.status.notReadyReason },
+                                sample: { gauges.update(inFlight: router.statistics.inFlight, lag: router.health.status.lag) }),
             summary: { Self.summary(router.statistics) },
-            progress: { let s = router.statistics; return (s.consumed, s.consumed - s.confirmed - s.failed) },
+            progress: { let s = router.statistics; return (s.consumed, s.inFlight) },
             pipelines: pipelines)
         let failure = await supervise(sidecar, settings: settings, operations: operations)
         let s = router.statistics
@@ -264,7 +262,7 @@ struct RunCommand: AsyncParsableCommand {
             let count = (try? KafkaCapture.read(.init(brokers: brokers, topic: topic)) { record in
                 guard topic == settings.quarantineRoute, let decoded = DecodedQuarantine(headers: record.headers) else { return }
                 reasons["\(decoded.reason)", default: 0] += 1
-                var text = "  \(RoutingTelemetry.Recorder.describe(decoded.origin)) \(decoded.reason)"
+                var text = "  \(decoded.origin.coordinates ?? "(none)") \(decoded.reason)"
                 if let schema = decoded.schema { text += " [\(schema)]" }
                 if let first = decoded.errors.first {
                     text += ": \(first.instanceLocation.isEmpty ? "" : first.instanceLocation + " ")\(first.message)"

@@ -129,6 +129,14 @@ public final class RoutingTelemetry: Sendable {
             limiter = RateLimiter(perSecond: telemetry.quarantineLinesPerSecond)
         }
 
+        /// Decides `message` with `evaluate`, timing it, and records the verdict as
+        /// ``record(_:verdict:took:)`` does: what every router does with each message.
+        public func decide(_ message: Message, by evaluate: (Message) -> Verdict) -> (verdict: Verdict, latency: EndToEndLatency) {
+            let started = ContinuousClock.now
+            let verdict = evaluate(message)
+            return (verdict, record(message, verdict: verdict, took: ContinuousClock.now - started))
+        }
+
         /// Records a decided message: consumed, approved or quarantined (by reason), rule
         /// rejections, the decision's duration, the schema version seen; logs it when quarantined.
         /// - Returns: the end-to-end latency for the message's source, to record once its output
@@ -169,7 +177,7 @@ public final class RoutingTelemetry: Sendable {
             switch limiter.take() {
             case .allowed(let suppressedBefore):
                 var metadata: Logger.Metadata = [
-                    "reason": "\(verdict.reason!)", "source": "\(Self.describe(message.origin))",
+                    "reason": "\(verdict.reason!)", "source": "\(message.origin.coordinates ?? "(none)")",
                 ]
                 if let schema = verdict.schema { metadata["schema"] = "\(schema)" }
                 if let first = verdict.details.first {
@@ -180,15 +188,6 @@ public final class RoutingTelemetry: Sendable {
                 telemetry.logger.notice("quarantined", metadata: metadata)
             case .suppressed:
                 telemetry.suppressedCounter.increment()
-            }
-        }
-
-        /// Where a message came from, for a log line: topic[partition]@offset or queue#tag.
-        public static func describe(_ origin: MessageOrigin) -> String {
-            switch origin {
-            case .kafka(let topic, let partition, let offset, _): "\(topic)[\(partition)]@\(offset)"
-            case .rabbitMQ(_, _, let queue, let tag): "\(queue)#\(tag)"
-            case .none: "(none)"
             }
         }
 

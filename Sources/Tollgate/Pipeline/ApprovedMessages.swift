@@ -59,9 +59,7 @@ public struct ApprovedMessages<Base: AsyncSequence & Sendable>: AsyncSequence, S
 
         public mutating func next() async throws -> ApprovedMessage? {
             while let message = try await base.next() {
-                let started = ContinuousClock.now
-                let verdict = evaluator.evaluate(message)
-                if let recorder { _ = recorder.record(message, verdict: verdict, took: ContinuousClock.now - started) }
+                let verdict = recorder?.decide(message, by: evaluator.evaluate).verdict ?? evaluator.evaluate(message)
                 if verdict.isApproved {
                     return ApprovedMessage(message: message, verdict: verdict)
                 }
