@@ -219,22 +219,9 @@ struct DeployFilesTests {
         var processEnvironment = TollgateBinary.environment().filter { !$0.key.hasPrefix("TOLLGATE__") }
         processEnvironment.merge(environment) { $1 }
         processEnvironment["TOLLGATE__SCHEMAS__DIRECTORY"] = podRoot.appendingPathComponent(resolvedSchemas).path
-        let process = Process()
-        process.executableURL = try TollgateBinary.url()
-        process.arguments = ["run", "--config", configURL.path, "--check-config"]
-        process.environment = processEnvironment
-        process.currentDirectoryURL = sandbox.directory
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && stdout.contains("configuration OK"), "exit \(process.terminationStatus)\n\(stdout)\(stderr)")
-        #expect(stdout.contains("http://0.0.0.0:9473"), "\(stdout)")
+        let check = try sandbox.run(["run", "--config", configURL.path, "--check-config"], environment: processEnvironment)
+        #expect(check.status == 0 && check.stdout.contains("configuration OK"), "\(check)")
+        #expect(check.stdout.contains("http://0.0.0.0:9473"), "\(check.stdout)")
     }
 
     /// Every non-empty document of a YAML file as PyYAML reads it (python3; scripts/test.sh installs
@@ -245,20 +232,9 @@ struct DeployFilesTests {
             with open(sys.argv[1], encoding="utf-8") as f:
                 print(json.dumps([d for d in yaml.safe_load_all(f) if d is not None], default=str))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, url.path]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw YAMLFailure(file: url.path, message: problems) }
-        guard case .array(let documents) = try JSONValue(parsing: data) else { throw YAMLFailure(file: url.path, message: "not a list of documents") }
+        let output: String
+        do { output = try RabbitMQRunCommandTests.tool("python3", ["-c", script, url.path]) } catch { throw YAMLFailure(file: url.path, message: "\(error)") }
+        guard case .array(let documents) = try JSONValue(parsing: Array(output.utf8)) else { throw YAMLFailure(file: url.path, message: "not a list of documents") }
         return documents
     }
 

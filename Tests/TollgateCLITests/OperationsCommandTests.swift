@@ -66,23 +66,9 @@ struct OperationsCommandTests {
                 for s in family.samples:
                     print(json.dumps({"family": family.name, "type": family.type, "name": s.name, "labels": s.labels, "value": s.value}))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let input = Pipe()
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ParseFailure(message: problems) }
-        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
+        let output: String
+        do { output = try RabbitMQRunCommandTests.tool("python3", ["-c", script], input: text) } catch { throw ParseFailure(message: "\(error)") }
+        return try output.split(separator: "\n").map { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
             return Sample(family: object["family"] as? String ?? "", type: object["type"] as? String ?? "", name: object["name"] as? String ?? "",
                           labels: object["labels"] as? [String: String] ?? [:], value: (object["value"] as? NSNumber)?.doubleValue ?? .nan)

@@ -50,11 +50,14 @@ final class TollgateSandbox {
     }
 
     /// Runs `tollgate arguments...` with the sandbox (or `currentDirectory`) as the current directory
-    /// and `stdin` (or nothing) on standard input. A run that takes over a minute is killed.
-    func run(_ arguments: [String], stdin: String? = nil, currentDirectory: URL? = nil) throws -> TollgateRun {
+    /// and `stdin` (or nothing) on standard input, in `environment` (by default the tests' own,
+    /// ``TollgateBinary/environment(_:)``). A run that takes over a minute is killed.
+    func run(_ arguments: [String], stdin: String? = nil, currentDirectory: URL? = nil,
+             environment: [String: String]? = nil) throws -> TollgateRun
+    {
         let process = Process()
         process.executableURL = try TollgateBinary.url()
-        process.environment = TollgateBinary.environment()
+        process.environment = environment ?? TollgateBinary.environment()
         process.arguments = arguments
         process.currentDirectoryURL = currentDirectory ?? directory
 
