@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+from benchlib import run_tollgate, tollgate_config
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
@@ -55,35 +56,13 @@ def main():
         def config(group, topic):
             path = os.path.join(a.work, f"{group}.yaml")
             with open(path, "w") as f:
-                f.write(f"""source:
-  kafka:
-    brokers: {brokers}
-    topics: [{topic}]
-    group: {group}
-routes:
-  approved: orders.approved
-  quarantine: orders.quarantine
-schemas:
-  directory: schemas
-bindings:
-  - source: "*"
-    subject: orders
-# As in production: metrics collected and served, quarantine lines logged (rate-limited); text
-# logs, which this script reads.
-http:
-  address: "127.0.0.1:0"
-logging:
-  format: text
-""")
+                f.write(tollgate_config(f"source:\n  kafka:\n    brokers: {brokers}\n    topics: [{topic}]\n    group: {group}\n",
+                                        "orders.approved", "orders.quarantine"))
             return path
 
         def tollgate(group, topic, expected):
-            out = subprocess.run([a.tollgate, "run", "--config", config(group, topic), "--status-interval", "0", "--stop-when-idle", "3"],
-                                 capture_output=True, text=True, cwd=a.work)
-            line = [l for l in out.stderr.splitlines() if l.startswith("tollgate: stopped:")]
-            if out.returncode != 0 or not line:
-                sys.exit(f"tollgate run failed ({out.returncode}):\n{out.stderr}")
-            m = re.search(r"confirmed (\d+), failed (\d+), (\d+) messages/s, peak RSS (\d+) MiB", line[0])
+            line = run_tollgate(a.tollgate, config(group, topic), a.work, 3)
+            m = re.search(r"confirmed (\d+), failed (\d+), (\d+) messages/s, peak RSS (\d+) MiB", line)
             confirmed, failed, rate, rss = map(int, m.groups())
             if confirmed != expected or failed:
                 sys.exit(f"tollgate run confirmed {confirmed} of {expected} ({failed} failed)")

@@ -17,14 +17,7 @@ import jsonschema_rs
 import orjson
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-
-def peak_rss_mib():
-    """VmHWM: ru_maxrss would keep the high-water mark of the process that forked this one."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) // 1024
-    return 0
+from benchlib import peak_rss_mib
 
 
 def main():

@@ -16,6 +16,8 @@ import time
 
 import pika
 
+from benchlib import run_tollgate, tollgate_config
+
 
 def broker_cpu_seconds():
     """User + system CPU seconds of the Erlang VM running RabbitMQ."""
@@ -83,26 +85,8 @@ def main():
 
     config = os.path.join(a.work, "tollgate-rabbitmq.yaml")
     with open(config, "w") as f:
-        f.write(f"""source:
-  rabbitmq:
-    url: {a.url}
-    queue: {names['in']}
-    prefetch: {a.prefetch}
-routes:
-  approved: {names['approved']}
-  quarantine: {names['quarantine']}
-schemas:
-  directory: schemas
-bindings:
-  - source: "*"
-    subject: orders
-# As in production: metrics collected and served, quarantine lines logged (rate-limited); text
-# logs, which this script reads.
-http:
-  address: "127.0.0.1:0"
-logging:
-  format: text
-""")
+        f.write(tollgate_config(f"source:\n  rabbitmq:\n    url: {a.url}\n    queue: {names['in']}\n    prefetch: {a.prefetch}\n",
+                                names["approved"], names["quarantine"]))
 
     def measured(run):
         fill()
@@ -121,14 +105,10 @@ logging:
         return result
 
     def tollgate():
-        out = subprocess.run([a.tollgate, "run", "--config", config, "--status-interval", "0", "--stop-when-idle", "1"],
-                             capture_output=True, text=True, cwd=a.work)
-        line = [l for l in out.stderr.splitlines() if l.startswith("tollgate: stopped:")]
-        if out.returncode != 0 or not line:
-            sys.exit(f"tollgate run failed ({out.returncode}):\n{out.stderr}")
-        m = re.search(r"confirmed (\d+), acknowledged (\d+).*?, (\d+) messages/s, peak RSS (\d+) MiB", line[0])
+        line = run_tollgate(a.tollgate, config, a.work, 1)
+        m = re.search(r"confirmed (\d+), acknowledged (\d+).*?, (\d+) messages/s, peak RSS (\d+) MiB", line)
         if not m:
-            sys.exit(f"unexpected summary: {line[0]}")
+            sys.exit(f"unexpected summary: {line}")
         confirmed, acked, rate, rss = map(int, m.groups())
         if confirmed != count or acked != count:
             sys.exit(f"tollgate run confirmed {confirmed} and acknowledged {acked} of {count}")
