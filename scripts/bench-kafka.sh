@@ -13,12 +13,9 @@ shared=${TOLLGATE_SHARED:-../shared}
 out=${BENCH_OUT:-bench-out}
 mkdir -p "$out/kafka"
 
-if [ ! -f "$out/corpus/manifest.json" ]; then
-  echo "generating the benchmark corpus (about 25 s)..." >&2
-  python3 "$shared/bench-corpus/gen_corpus.py" --out "$out/corpus" >&2
-fi
-if [ ! -x "$out/venv/bin/python" ]; then python3 -m venv "$out/venv"; fi
-"$out/venv/bin/pip" install -q --disable-pip-version-check "jsonschema-rs==0.61.0" orjson "confluent-kafka==2.6.1" >&2
+source scripts/lib/bench.sh
+ensure_corpus
+ensure_venv "jsonschema-rs==0.61.0" orjson "confluent-kafka==2.6.1"
 swift build -c release --product tollgate >&2
 cc -O2 -Wall -o "$out/kafka/kafka-baseline" scripts/bench/kafka-baseline.c -lrdkafka
 

@@ -14,10 +14,8 @@ shared=${TOLLGATE_SHARED:-../shared}
 out=${BENCH_OUT:-bench-out}
 mkdir -p "$out/replay"
 
-if [ ! -f "$out/corpus/manifest.json" ]; then
-  echo "generating the benchmark corpus (about 25 s)..." >&2
-  python3 "$shared/bench-corpus/gen_corpus.py" --out "$out/corpus" >&2
-fi
+source scripts/lib/bench.sh
+ensure_corpus
 
 for product in tollgate tollgate-schema-bench tollgate-pipeline-bench; do
   swift build -c release --product "$product" >&2
