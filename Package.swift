@@ -115,15 +115,21 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
+        // Helpers the two broker adapters' test suites share (not a product).
+        .target(
+            name: "BrokerTestSupport",
+            dependencies: ["Tollgate"],
+            path: "Tests/BrokerTestSupport"
+        ),
         // The Kafka adapter against librdkafka's mock cluster over TCP, and kcat.
         .testTarget(
             name: "TollgateKafkaTests",
-            dependencies: ["TollgateKafka", "Tollgate"]
+            dependencies: ["TollgateKafka", "Tollgate", "BrokerTestSupport"]
         ),
         // The RabbitMQ adapter against the real rabbitmq-server that scripts/test.sh starts.
         .testTarget(
             name: "TollgateRabbitMQTests",
-            dependencies: ["TollgateRabbitMQ", "Tollgate"]
+            dependencies: ["TollgateRabbitMQ", "Tollgate", "BrokerTestSupport"]
         ),
         // Written as a user's test would be: only `import TollgateTesting`.
         .testTarget(

@@ -1,11 +1,12 @@
 import Foundation
 import Synchronization
 import Testing
+import BrokerTestSupport
 import Tollgate
 import TollgateKafka
 
 /// Helpers for tests against librdkafka's mock cluster: produce input, read output back, wait.
-enum KafkaTestSupport {
+enum KafkaTestSupport: BrokerTestSupport {
     /// The routers' telemetry in these tests: metrics as usual, but no log line per quarantined
     /// message (thousands of them would bury the test output); connection events are still logged.
     static let telemetry = RoutingTelemetry(broker: "kafka", quarantineLinesPerSecond: 0)
@@ -55,27 +56,6 @@ enum KafkaTestSupport {
         }) { records.append($0) }
         if timedOut { throw KafkaError(message: "reading \(topic) timed out after \(records.count) records") }
         return records
-    }
-
-    /// Waits until `condition` holds, checking every 20 ms, without blocking a thread.
-    static func wait(upTo timeout: Duration, _ what: String, until condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try !condition() {
-            guard ContinuousClock.now < deadline else { throw KafkaError(message: "timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-
-    /// A schema directory with one subject, `events`, version 1: `{"id": string, "n": integer >= 0}`.
-    static func eventsPipeline() throws -> Pipeline {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-kafka-\(UUID().uuidString)")
-        let subject = directory.appendingPathComponent("events")
-        try FileManager.default.createDirectory(at: subject, withIntermediateDirectories: true)
-        try Data(#"{"type": "object", "required": ["id", "n"], "properties": {"id": {"type": "string"}, "n": {"type": "integer", "minimum": 0}}}"#.utf8)
-            .write(to: subject.appendingPathComponent("1.json"))
-        let registry = try SchemaRegistry.load(directory: directory.path)
-        try? FileManager.default.removeItem(at: directory)
-        return try Pipeline(registry: registry, bindings: [Binding(source: "*", subject: "events")])
     }
 
     /// What kind of message input `index` is, cycling through every outcome.

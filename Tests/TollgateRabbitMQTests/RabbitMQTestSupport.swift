@@ -1,12 +1,13 @@
 import Foundation
 import Synchronization
 import Testing
+import BrokerTestSupport
 import Tollgate
 @testable import TollgateRabbitMQ
 
 /// Helpers for tests against the real rabbitmq-server that `scripts/test.sh` starts (or the one at
 /// `TOLLGATE_RABBITMQ_URL`): unique names per test, publishing inputs, reading outputs back.
-enum RabbitMQTestSupport {
+enum RabbitMQTestSupport: BrokerTestSupport {
     /// The routers' telemetry in these tests: metrics as usual, but no log line per quarantined
     /// message (thousands of them would bury the test output); connection events are still logged.
     static let telemetry = RoutingTelemetry(broker: "rabbitmq", quarantineLinesPerSecond: 0)
@@ -194,27 +195,6 @@ enum RabbitMQTestSupport {
         let text = String(decoding: data, as: UTF8.self)
         guard process.terminationStatus == 0 else { throw TestError("rabbitmqctl \(arguments.joined(separator: " ")) failed: \(text)") }
         return text
-    }
-
-    /// Waits until `condition` holds, checking every 20 ms, without blocking a thread.
-    static func wait(upTo timeout: Duration, _ what: String, until condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try !condition() {
-            guard ContinuousClock.now < deadline else { throw TestError("timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-
-    /// A schema directory with one subject, `events`, version 1: `{"id": string, "n": integer >= 0}`.
-    static func eventsPipeline() throws -> Pipeline {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-rabbitmq-\(UUID().uuidString)")
-        let subject = directory.appendingPathComponent("events")
-        try FileManager.default.createDirectory(at: subject, withIntermediateDirectories: true)
-        try Data(#"{"type": "object", "required": ["id", "n"], "properties": {"id": {"type": "string"}, "n": {"type": "integer", "minimum": 0}}}"#.utf8)
-            .write(to: subject.appendingPathComponent("1.json"))
-        let registry = try SchemaRegistry.load(directory: directory.path)
-        try? FileManager.default.removeItem(at: directory)
-        return try Pipeline(registry: registry, bindings: [Binding(source: "*", subject: "events")])
     }
 }
 
