@@ -79,8 +79,7 @@ public struct PipelineConfiguration: Sendable {
                     case "directory":
                         let directory = try reader.string(v, key: "schemas.directory")
                         configuration.schemaDirectory = directory.hasPrefix("/") || base.isEmpty ? directory : (base as NSString).appendingPathComponent(directory)
-                        var isDirectory: ObjCBool = false
-                        guard FileManager.default.fileExists(atPath: configuration.schemaDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                        guard SchemaRegistry.isDirectory(configuration.schemaDirectory) else {
                             throw TollgateError(.invalidConfiguration, "'schemas.directory' names \(configuration.schemaDirectory), which does not exist or is not a directory",
                                                 file: file, line: line)
                         }

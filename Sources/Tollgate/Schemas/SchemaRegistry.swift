@@ -100,12 +100,17 @@ public final class SchemaRegistry: Sendable {
         self.subject(subject)?.version(version)
     }
 
+    /// Whether `path` names an existing directory.
+    static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
     /// Loads and compiles every schema under `directory`.
     /// - Throws: ``TollgateError`` naming the file and the line or JSON Pointer at fault.
     public static func load(directory: String, options: Options = Options()) throws(TollgateError) -> SchemaRegistry {
         let files = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard files.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard isDirectory(directory) else {
             throw TollgateError(.unreadable, "the schema directory does not exist or is not a directory", file: directory)
         }
         let subjectNames: [String]
