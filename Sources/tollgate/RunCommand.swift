@@ -318,12 +318,11 @@ struct RunCommand: AsyncParsableCommand {
 final class StatusReporter: @unchecked Sendable {
     private let timer: DispatchSourceTimer
 
-    init(every seconds: Int, logger: Logger, summary: @escaping @Sendable () -> String?) {
+    init(every seconds: Int, logger: Logger, summary: @escaping @Sendable () -> String) {
         timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + .seconds(seconds), repeating: .seconds(seconds))
         timer.setEventHandler {
-            guard let text = summary() else { return }
-            logger.info("\(text)")
+            logger.info("\(summary())")
         }
         timer.resume()
     }
@@ -337,7 +336,7 @@ final class IdleWatcher: @unchecked Sendable {
     private let timer: DispatchSourceTimer
 
     /// - Parameter counters: messages consumed so far, and how many of them are still in flight.
-    init(after seconds: Double, logger: Logger, counters: @escaping @Sendable () -> (consumed: Int, inFlight: Int)?, stop: @escaping @Sendable () -> Void) {
+    init(after seconds: Double, logger: Logger, counters: @escaping @Sendable () -> (consumed: Int, inFlight: Int), stop: @escaping @Sendable () -> Void) {
         timer = DispatchSource.makeTimerSource(queue: .global())
         var lastConsumed = -1
         var idleSince = ContinuousClock.now
@@ -345,7 +344,7 @@ final class IdleWatcher: @unchecked Sendable {
         let started = ContinuousClock.now
         timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
         timer.setEventHandler {
-            guard let s = counters() else { return }
+            let s = counters()
             if s.consumed != lastConsumed || s.inFlight > 0 {
                 lastConsumed = s.consumed
                 idleSince = .now
