@@ -230,6 +230,16 @@ struct CaptureKcatTests {
         #expect(try JSONValue(parsing: message.value) == ["id": 1, "tags": ["a"]])
     }
 
+    @Test("every member name a record may have is recognised, and names that only resemble one are skipped")
+    func memberNames() {
+        for name in CaptureLineParser.Name.allCases {
+            #expect(CaptureLineParser.Name.matching(Array(name.text.utf8)[...]) == name, "\(name.text)")
+        }
+        for other in ["", "t", "Topic", "topics", "tstype", "payloads", "payload_b6", "keys", "key_b65", "brokers", "queue_", "delivery_ta"] {
+            #expect(CaptureLineParser.Name.matching(Array(other.utf8)[...]) == nil, "\(other)")
+        }
+    }
+
     @Test("offsets, partitions and timestamps at the edges of their ranges")
     func numberRanges() throws {
         let line = KcatLine.line(partition: Int32.max, offset: Int64.min, ts: Int64.max, key: nil, payload: [])

@@ -120,6 +120,41 @@ struct CaptureReaderTests {
         }
     }
 
+    @Test("line batches share the reader's buffer and stay intact while the reader reads on")
+    func batchesOutliveReads() throws {
+        var file: [UInt8] = []
+        for offset in 0..<300 {
+            file += KcatLine.line(offset: Int64(offset), headers: [("h", [UInt8(offset & 0xFF)])], key: Array("k\(offset)".utf8),
+                                  payload: (0..<(offset % 97) * 5).map { UInt8(($0 * 7 + offset) & 0xFF) })
+            if offset % 50 == 0 { file += Array("\n \n".utf8) }
+        }
+        file += Array("{\"payload\":\"last line without a newline\"}".utf8)
+        let dir = try TemporaryDirectory()
+        let path = try Self.write(file, to: "batches.jsonl", in: dir)
+        let expected = try CaptureReader(bytes: file, name: path).map { try $0.get() }
+        for chunkSize in [1, 5, 64, 1000, 1 << 20] {
+            for maxLines in [1, 7, 256] {
+                let reader = try CaptureReader(path: path, chunkSize: chunkSize)
+                // Every batch is taken before any is decoded, so later reads must not move earlier bytes.
+                var batches: [CaptureReader.LineBatch] = []
+                while true {
+                    let batch = reader.nextLines(maxLines: maxLines, maxBytes: 2000)
+                    if batch.entries.isEmpty { break }
+                    #expect(batch.entries.count <= maxLines)
+                    batches.append(batch)
+                }
+                var decoded: [CapturedMessage] = []
+                for batch in batches {
+                    for case .line(let range, let number) in batch.entries {
+                        decoded.append(try CaptureReader.decode(batch.bytes, range, file: path, line: number).get())
+                    }
+                }
+                #expect(decoded == expected, "chunk size \(chunkSize), \(maxLines) lines per batch")
+            }
+        }
+        #expect(expected.count == 301)
+    }
+
     @Test("an empty file and a file of blank lines hold no messages")
     func empty() throws {
         #expect(Array(CaptureReader(bytes: [], name: "e")).isEmpty)

@@ -80,17 +80,38 @@ struct CaptureLineParser {
 
         static let utf8: [[UInt8]] = allCases.map { Array($0.text.utf8) }
 
+        /// The member called `name`, if a record may have it: picked by length and first byte, then
+        /// compared, since every line names nine or so members.
         static func matching(_ name: ArraySlice<UInt8>) -> Name? {
-            for (index, candidate) in utf8.enumerated() where candidate.count == name.count && candidate.elementsEqual(name) {
-                return Name(rawValue: index)
+            let candidate: Name
+            switch (name.count, name.first) {
+            case (5, UInt8(ascii: "t")): candidate = .topic
+            case (9, UInt8(ascii: "p")): candidate = .partition
+            case (6, UInt8(ascii: "o")): candidate = .offset
+            case (5, UInt8(ascii: "g")): candidate = .group
+            case (2, UInt8(ascii: "t")): candidate = .ts
+            case (7, UInt8(ascii: "h")): candidate = .headers
+            case (3, UInt8(ascii: "k")): candidate = .key
+            case (7, UInt8(ascii: "k")): candidate = .keyB64
+            case (7, UInt8(ascii: "p")): candidate = .payload
+            case (11, UInt8(ascii: "p")): candidate = .payloadB64
+            case (6, UInt8(ascii: "b")): candidate = .broker
+            case (8, UInt8(ascii: "e")): candidate = .exchange
+            case (11, UInt8(ascii: "r")): candidate = .routingKey
+            case (5, UInt8(ascii: "q")): candidate = .queue
+            case (12, UInt8(ascii: "d")): candidate = .deliveryTag
+            default: return nil
             }
-            return nil
+            let known = utf8[candidate.rawValue]
+            let same = known.withUnsafeBytes { k in name.withUnsafeBytes { n in memcmp(k.baseAddress!, n.baseAddress!, k.count) == 0 } }
+            return same ? candidate : nil
         }
     }
 
     /// The known members of one line, the last one winning when a name repeats.
     struct Fields {
-        private var slots = [Field?](repeating: nil, count: Name.allCases.count)
+        /// One slot per ``Name``, inline: no allocation per line.
+        private var slots = InlineArray<15, Field?>(repeating: nil)
 
         subscript(name: Name) -> Field? {
             get { slots[name.rawValue] }
@@ -271,12 +292,21 @@ struct CaptureLineParser {
     /// Reads a string starting at its opening quote and returns the bytes it stands for: raw bytes as
     /// they are, escapes undone (`\uXXXX` as UTF-8, surrogate pairs combined).
     ///
-    /// One pass, eight bytes at a time: each word is stored to the output before it is checked for a
-    /// quote or a backslash, so runs between escapes (in a kcat payload, a `\"` every few bytes)
-    /// cost no call and no second scan.
+    /// A string without escapes (a topic, a key, a header value) is copied once into an array of its
+    /// own size. From the first escape on, one pass, eight bytes at a time: each word is stored to the
+    /// output before it is checked for a quote or a backslash, so runs between escapes (in a kcat
+    /// payload, a `\"` every few bytes) cost no call and no second scan.
     private mutating func parseString() throws(CaptureLineError) -> [UInt8] {
         let open = i
         let limit = end
+        let firstStop = bytes.withUnsafeBufferPointer { buffer in
+            Self.firstQuoteOrBackslash(buffer.baseAddress!, from: open + 1, limit: limit)
+        }
+        guard firstStop < limit else { throw error("the string that starts here is not closed on this line", at: open) }
+        if bytes[firstStop] == UInt8(ascii: "\"") {
+            i = firstStop + 1
+            return Array(bytes[(open + 1)..<firstStop])
+        }
         var failure: CaptureLineError?
         var close = -1
         // Decoding never lengthens, so the rest of the line is room enough; 8 more bytes let every
@@ -285,8 +315,9 @@ struct CaptureLineParser {
             bytes.withUnsafeBufferPointer { buffer in
                 let base = buffer.baseAddress!
                 let target = out.baseAddress!
-                var p = open + 1
-                var n = 0
+                var n = firstStop - open - 1
+                target.update(from: base + open + 1, count: n)
+                var p = firstStop
                 while true {
                     while p + 8 <= limit {
                         let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
@@ -315,6 +346,14 @@ struct CaptureLineParser {
                         continue
                     }
                     guard p + 1 < limit else { break }
+                    let escaped = base[p + 1]
+                    if escaped == UInt8(ascii: "\"") || escaped == UInt8(ascii: "\\") {
+                        // kcat's escapes of a JSON payload's own quotes: the common case, inline.
+                        target[n] = escaped
+                        n += 1
+                        p += 2
+                        continue
+                    }
                     do throws(CaptureLineError) {
                         try decodeEscape(base, at: &p, limit: limit, into: target, at: &n)
                     } catch {
@@ -328,8 +367,21 @@ struct CaptureLineParser {
         if let failure { throw failure }
         guard close >= 0 else { throw error("the string that starts here is not closed on this line", at: open) }
         i = close + 1
-        // A short string early in a long line (a key, a header value) gets an array of its own size.
+        // A short string early in a long line gets an array of its own size.
         return decoded.capacity > 2 * decoded.count + 64 ? decoded.withUnsafeBufferPointer { Array($0) } : decoded
+    }
+
+    /// The index of the first `"` or `\` at or after `from`, or `limit` when there is none.
+    @inline(__always)
+    private static func firstQuoteOrBackslash(_ base: UnsafePointer<UInt8>, from: Int, limit: Int) -> Int {
+        var p = from
+        while p + 8 <= limit {
+            let mask = quoteOrBackslashMask(UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)))
+            if mask != 0 { return p + mask.trailingZeroBitCount >> 3 }
+            p += 8
+        }
+        while p < limit, base[p] != UInt8(ascii: "\""), base[p] != UInt8(ascii: "\\") { p += 1 }
+        return p
     }
 
     /// Moves past a string starting at its opening quote; returns where its content ends (the closing

@@ -40,6 +40,8 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     private var skipped: Int?         // bytes so far of an over-long line being skipped
     private var lineNumber = 0
     private var failed = false
+    /// `buffer` is shared with a line batch, so the next read starts a new one.
+    private var handedOut = false
 
     /// Bytes of the file handed out as lines so far (newlines included), for progress reports.
     public private(set) var bytesRead = 0
@@ -123,24 +125,37 @@ public final class CaptureReader: Sequence, IteratorProtocol {
         var entries: [Entry] = []
     }
 
-    /// The next lines, copied out: up to `maxLines` of them or a little over `maxBytes` bytes, blank
-    /// lines skipped. Empty at the end of the file.
+    /// The next lines: up to `maxLines` of them or a little over `maxBytes` bytes, blank lines
+    /// skipped; empty at the end of the file. The batch shares the reader's buffer rather than
+    /// copying the lines out: it reads more only while the batch holds no line yet (reading moves the
+    /// buffer), and the next read starts a fresh buffer with the unread rest.
     func nextLines(maxLines: Int, maxBytes: Int) -> LineBatch {
         var batch = LineBatch(file: path)
-        batch.entries.reserveCapacity(maxLines)
-        batch.bytes.reserveCapacity(maxBytes + 4096)
-        while batch.entries.count < maxLines && batch.bytes.count < maxBytes {
+        batch.entries.reserveCapacity(Swift.min(maxLines, 1024))
+        var lineBytes = 0
+        var hasLines = false
+        while batch.entries.count < maxLines && lineBytes < maxBytes {
+            if hasLines && !hasLineWithoutReading() { break }
             do {
                 guard let line = try nextLine() else { break }
                 if isBlank(line) { continue }
-                let start = batch.bytes.count
-                batch.bytes.append(contentsOf: buffer[line])
-                batch.entries.append(.line(start..<batch.bytes.count, number: lineNumber))
+                batch.entries.append(.line(line, number: lineNumber))
+                lineBytes += line.count
+                hasLines = true
             } catch {
                 batch.entries.append(.failure(error))
             }
         }
+        if hasLines {
+            batch.bytes = buffer
+            handedOut = true
+        }
         return batch
+    }
+
+    /// Whether ``nextLine()`` can answer from the buffer, without reading.
+    private func hasLineWithoutReading() -> Bool {
+        failed || atEnd || firstNewline(from: start + scanned) != nil
     }
 
     /// `Sequence` access: each line's message or error, in order.
@@ -198,7 +213,15 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     /// intermediate `Data`), so a steady stream reuses one allocation.
     private func fill() throws(TollgateError) {
         guard let handle else { atEnd = true; return }
-        if start > 0 {
+        if handedOut {
+            // Keep the batches' bytes as they are: the unread rest moves to a buffer of its own.
+            var fresh: [UInt8] = []
+            fresh.reserveCapacity(buffer.count - start + chunkSize)
+            fresh.append(contentsOf: buffer[start...])
+            buffer = fresh
+            start = 0
+            handedOut = false
+        } else if start > 0 {
             buffer.removeSubrange(0..<start)
             start = 0
         }

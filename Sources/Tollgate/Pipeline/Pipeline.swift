@@ -30,6 +30,8 @@ public final class Pipeline: Sendable {
     private let parseLimits: JSONParseLimits
     /// Each binding's subject, looked up once.
     private let boundSubjects: [SchemaSubject]
+    /// Per binding: whether screening needs the parsed document (for the rules or a payload selector).
+    private let needsDocument: [Bool]
 
     /// - Throws: ``TollgateError`` when a binding names a subject or a version the registry lacks.
     public init(registry: SchemaRegistry, bindings: [Binding], rules: [RuleSetting] = [], limits: Limits = Limits()) throws(TollgateError) {
@@ -58,6 +60,9 @@ public final class Pipeline: Sendable {
         self.registry = registry
         self.bindings = bindings
         boundSubjects = bindings.map { registry.subject($0.subject)! }   // checked above
+        needsDocument = bindings.map { binding in
+            !rules.isEmpty || binding.selectors.contains { if case .payloadPointer = $0 { true } else { false } }
+        }
         self.rules = rules
         self.limits = limits
         self.parseLimits = JSONParseLimits(maxDepth: limits.maxDepth, maxBytes: max(limits.maxBytes, 1))
@@ -154,8 +159,7 @@ public final class Pipeline: Sendable {
             selectorIndex = 1
         }
 
-        let needsDocument = !rules.isEmpty || binding.selectors.contains { if case .payloadPointer = $0 { true } else { false } }
-        if let workspace, !needsDocument {
+        if let workspace, !needsDocument[bindingIndex] {
             // 3-5 from the bytes: selection does not look at the payload here.
             let version: SchemaVersion
             switch choose(binding, subject, from: selectorIndex, after: fromWireFormat, message: message, document: nil) {
@@ -168,8 +172,11 @@ public final class Pipeline: Sendable {
                 }
                 return .decided(rejection.verdict)
             }
+            let checked = payload.withUnsafeBytes { bytes in
+                Result { () throws(JSONParseError) in try version.schema.check(json: bytes, limits: parseLimits, workspace: workspace) }
+            }
             do {
-                let result = try version.schema.check(json: payload, limits: parseLimits, workspace: workspace)
+                let result = try checked.get()
                 if result.isValid { return .decided(Verdict(outcome: .approved, schema: version.id)) }
                 return .decided(Verdict(outcome: .quarantined(.schemaViolation), schema: version.id,
                                         details: result.errors.map(RejectionDetail.init)))

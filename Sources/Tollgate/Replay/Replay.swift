@@ -85,14 +85,21 @@ public enum Replay {
                     for entry in batch.entries {
                         switch entry {
                         case .line(let range, let number):
-                            let decoded = CaptureReader.decode(batch.bytes, range, file: batch.file, line: number)
-                            if case .success(let captured) = decoded {
-                                items.append(ScreenedBatch.Item(captured: decoded, screening: pipeline.screen(captured.message, workspace: workspace)))
-                            } else {
-                                items.append(ScreenedBatch.Item(captured: decoded, screening: nil))
+                            switch CaptureReader.decode(batch.bytes, range, file: batch.file, line: number) {
+                            case .success(let captured):
+                                switch pipeline.screen(captured.message, workspace: workspace) {
+                                case .decided(let verdict) where verdict.isApproved:
+                                    // The report counts it and keeps nothing of the message, which
+                                    // is freed here, on the thread that made it.
+                                    items.append(.approved(verdict))
+                                case let screening:
+                                    items.append(.screened(captured, screening))
+                                }
+                            case .failure(let error):
+                                items.append(.unreadable(error))
                             }
                         case .failure(let error):
-                            items.append(ScreenedBatch.Item(captured: .failure(error), screening: nil))
+                            items.append(.unreadable(error))
                         }
                     }
                     screened.put(ScreenedBatch(items: items, bytesRead: numbered.bytesRead, worker: index), at: numbered.sequence)
@@ -107,10 +114,12 @@ public enum Replay {
         while let batch = screened.next() {
             inFlight.signal()
             for item in batch.items {
-                switch item.captured {
-                case .success(let captured):
-                    builder.record(captured, verdict: pipeline.finish(item.screening!, message: captured.message))
-                case .failure(let error):
+                switch item {
+                case .approved(let verdict):
+                    builder.recordApproved(verdict)
+                case .screened(let captured, let screening):
+                    builder.record(captured, verdict: pipeline.finish(screening, message: captured.message))
+                case .unreadable(let error):
                     builder.recordCaptureError(error)
                 }
             }
@@ -128,8 +137,9 @@ public enum Replay {
     /// Room for the deepest evaluation the schema options allow (4 MiB of evaluator stack) and more.
     static let workerStackBytes = 16 << 20
 
-    /// Lines per batch, and bytes after which a batch is closed early. Batches stay below glibc's
-    /// mmap threshold (128 KiB), so their memory is reused rather than mapped and faulted in afresh.
+    /// Lines per batch, and bytes after which a batch is closed early: small enough to spread a
+    /// capture over the workers evenly. A batch shares the reader's buffer (1 MiB chunks), so at most
+    /// a few of those are held while batches are in flight.
     static let batchLines = 256
     static let batchBytes = 96 << 10
 
@@ -160,10 +170,13 @@ public enum Replay {
 
     /// A batch of decoded and screened messages, waiting for the rules and the report.
     struct ScreenedBatch: Sendable {
-        struct Item: Sendable {
-            var captured: Result<CapturedMessage, TollgateError>
-            /// `nil` when the line could not be decoded.
-            var screening: Pipeline.Screening?
+        enum Item: Sendable {
+            /// Approved before the rules, which means there are none: the message is not needed.
+            case approved(Verdict)
+            /// Quarantined before the rules, or waiting for them.
+            case screened(CapturedMessage, Pipeline.Screening)
+            /// A line that could not be read.
+            case unreadable(TollgateError)
         }
 
         var items: [Item]

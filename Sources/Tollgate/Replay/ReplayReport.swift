@@ -74,6 +74,19 @@ public struct ReplayReport: Sendable, Hashable {
         var captureErrors: [String] = []
 
         mutating func record(_ captured: CapturedMessage, verdict: Verdict) {
+            guard let reason = count(verdict) else { return }
+            messages.append(QuarantinedMessage(capture: "\(captured.file):\(captured.line)", origin: captured.message.origin,
+                                               reason: reason, schema: verdict.schema, details: verdict.details))
+        }
+
+        /// Records an approved verdict, for which the report keeps nothing of the message.
+        mutating func recordApproved(_ verdict: Verdict) {
+            precondition(verdict.isApproved, "recordApproved(_:) takes approved verdicts only")
+            _ = count(verdict)
+        }
+
+        /// Counts `verdict` in the totals; returns its quarantine reason, if any.
+        private mutating func count(_ verdict: Verdict) -> QuarantineReason? {
             total += 1
             for rule in verdict.shadowRejections { shadow[rule, default: 0] += 1 }
             let approvedNow = verdict.isApproved
@@ -85,7 +98,7 @@ public struct ReplayReport: Sendable, Hashable {
             } else {
                 noSchema.quarantined += 1
             }
-            guard let reason = verdict.reason else { return }
+            guard let reason = verdict.reason else { return nil }
             reasons[reason.description, default: 0] += 1
             if reason == .schemaViolation {
                 for detail in verdict.details {
@@ -93,8 +106,7 @@ public struct ReplayReport: Sendable, Hashable {
                     instanceLocations[detail.instanceLocation.isEmpty ? "/" : detail.instanceLocation, default: 0] += 1
                 }
             }
-            messages.append(QuarantinedMessage(capture: "\(captured.file):\(captured.line)", origin: captured.message.origin,
-                                               reason: reason, schema: verdict.schema, details: verdict.details))
+            return reason
         }
 
         mutating func recordCaptureError(_ error: TollgateError) {
