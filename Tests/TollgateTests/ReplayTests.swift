@@ -91,6 +91,49 @@ struct ReplayTests {
         #expect(report.text().contains("orders[0]@2"))
     }
 
+    @Test("a parallel replay reports what a one-at-a-time replay of the same messages reports", arguments: [false, true])
+    func parallelMatchesSerial(withRules: Bool) throws {
+        // Several schemas (by header), approvals, violations, malformed payloads, unreadable lines,
+        // and, with rules, duplicates and a shadow rule: spread over many batches and workers.
+        var lines: [String] = []
+        for i in 0..<3000 {
+            let payload: String
+            switch i % 7 {
+            case 0: payload = #"{\"id\":7}"#
+            case 1: payload = "not json"
+            case 2: payload = #"{\"id\":\"o\#(i % 50)\",\"total\":\#(i)}"#
+            default: payload = #"{\"id\":\"o\#(i)\"}"#
+            }
+            let version = i % 3 == 0 ? "1" : "2"
+            lines.append(#"{"topic":"orders","partition":\#(i % 4),"offset":\#(i),"headers":["tollgate-schema","\#(version)"],"key":"k\#(i % 40)","payload":"\#(payload)"}"#)
+            if i % 500 == 250 { lines.append("not a capture line") }
+        }
+        let dir = try TemporaryDirectory()
+        try dir.write("capture.jsonl", lines.joined(separator: "\n") + "\n")
+        let (schemas, registry) = try ordersRegistry()
+        _ = schemas
+        func pipeline() throws -> Pipeline {
+            let rules: [RuleSetting] = withRules
+                ? [RuleSetting(DuplicateRule(key: .messageKey, window: 30)),
+                   RuleSetting(try RequiredHeadersRule(name: "trace", headers: [("trace-id", nil)]), enforcement: .shadow)]
+                : []
+            return try Pipeline(registry: registry, bindings: [Binding(source: "*", subject: "orders")], rules: rules)
+        }
+        let path = dir.file("capture.jsonl")
+        let serial = Replay.run(messages: try CaptureReader(path: path).compactMap { try? $0.get() }, pipeline: try pipeline(), captures: [path])
+        #expect(serial.total == 3000)
+        #expect(serial.approved > 0 && serial.quarantined > 0)
+        #expect(serial.bySchema.map(\.schema) == ["orders/1", "orders/2", nil])   // nil: malformed, no schema applied
+        if withRules { #expect(serial.shadowRejections.first?.count ?? 0 > 0) }
+        for threads in [1, 3] {
+            let parallel = try Replay.run(captures: [path], pipeline: try pipeline(), threads: threads)
+            #expect(parallel.captureErrors.count == 6)
+            var withoutErrors = parallel
+            withoutErrors.captureErrors = []
+            #expect(withoutErrors == serial, "\(threads) threads")
+        }
+    }
+
     @Test("a capture file that cannot be opened is an error")
     func missingCapture() throws {
         #expect(throws: TollgateError.self) { try Replay.run(captures: ["/nonexistent.jsonl"], pipeline: try samplePipeline()) }

@@ -32,6 +32,9 @@ public final class Pipeline: Sendable {
     private let boundSubjects: [SchemaSubject]
     /// Per binding: whether screening needs the parsed document (for the rules or a payload selector).
     private let needsDocument: [Bool]
+    /// Per binding and selector: what a `.version` or `.latest` selector decides, which depends on the
+    /// binding alone, so it is worked out once rather than per message; `nil` for the other selectors.
+    private let fixedChoices: [[Result<SchemaVersion, Rejection>?]]
 
     /// - Throws: ``TollgateError`` when a binding names a subject or a version the registry lacks.
     public init(registry: SchemaRegistry, bindings: [Binding], rules: [RuleSetting] = [], limits: Limits = Limits()) throws(TollgateError) {
@@ -62,6 +65,20 @@ public final class Pipeline: Sendable {
         boundSubjects = bindings.map { registry.subject($0.subject)! }   // checked above
         needsDocument = bindings.map { binding in
             !rules.isEmpty || binding.selectors.contains { if case .payloadPointer = $0 { true } else { false } }
+        }
+        fixedChoices = zip(bindings, boundSubjects).map { binding, subject in
+            binding.selectors.map { selector -> Result<SchemaVersion, Rejection>? in
+                switch selector {
+                case .version(let version):
+                    return Pipeline.check(Selection(reference: SchemaReference(subject: binding.subject, version: version), how: "the binding's default"),
+                                          binding, subject)
+                case .latest:
+                    return Pipeline.check(Selection(reference: SchemaReference(subject: binding.subject, version: subject.latest.version), how: "the latest version"),
+                                          binding, subject)
+                case .confluentWireFormat, .header, .payloadPointer:
+                    return nil
+                }
+            }
         }
         self.rules = rules
         self.limits = limits
@@ -149,10 +166,10 @@ public final class Pipeline: Sendable {
         if case .confluentWireFormat(let ids)? = binding.selectors.first, payload.first == 0 {
             selectorIndex = 1
             guard payload.count >= 5 else {
-                return .decided(unknown(nil, "payload starts with the wire-format magic byte but has no 4-byte schema id"))
+                return .decided(Pipeline.unknown(nil, "payload starts with the wire-format magic byte but has no 4-byte schema id"))
             }
             let id = UInt32(payload[1]) << 24 | UInt32(payload[2]) << 16 | UInt32(payload[3]) << 8 | UInt32(payload[4])
-            guard let reference = ids[id] else { return .decided(unknown(nil, "wire-format schema id \(id) is not mapped to a subject/version")) }
+            guard let reference = ids[id] else { return .decided(Pipeline.unknown(nil, "wire-format schema id \(id) is not mapped to a subject/version")) }
             fromWireFormat = Selection(reference: reference, how: "wire-format schema id \(id)")
             payload = Array(payload[5...])
         } else if case .confluentWireFormat? = binding.selectors.first {
@@ -162,7 +179,7 @@ public final class Pipeline: Sendable {
         if let workspace, !needsDocument[bindingIndex] {
             // 3-5 from the bytes: selection does not look at the payload here.
             let version: SchemaVersion
-            switch choose(binding, subject, from: selectorIndex, after: fromWireFormat, message: message, document: nil) {
+            switch choose(bindingIndex, from: selectorIndex, after: fromWireFormat, message: message, document: nil) {
             case .success(let chosen):
                 version = chosen
             case .failure(let rejection):
@@ -195,7 +212,7 @@ public final class Pipeline: Sendable {
 
         // 4. Select the schema.
         let version: SchemaVersion
-        switch choose(binding, subject, from: selectorIndex, after: fromWireFormat, message: message, document: document) {
+        switch choose(bindingIndex, from: selectorIndex, after: fromWireFormat, message: message, document: document) {
         case .success(let chosen): version = chosen
         case .failure(let rejection): return .decided(rejection.verdict)
         }
@@ -230,31 +247,34 @@ public final class Pipeline: Sendable {
 
     /// The schema version for the message: the wire format's, else the first selector (from
     /// `index` on) that applies; checked against the binding's subject and accepted versions.
-    private func choose(_ binding: Binding, _ subject: SchemaSubject, from index: Int, after fromWireFormat: Selection?,
+    private func choose(_ bindingIndex: Int, from index: Int, after fromWireFormat: Selection?,
                         message: Message, document: JSONDocument?) -> Result<SchemaVersion, Rejection>
     {
-        var selected = fromWireFormat
-        if selected == nil {
-            for selector in binding.selectors[index...] {
-                switch select(selector, binding: binding, subject: subject, message: message, document: document) {
-                case .notApplicable: continue
-                case .selected(let selection): selected = selection
-                case .invalid(let why): return .failure(Rejection(verdict: unknown(nil, why)))
-                }
-                break
+        let binding = bindings[bindingIndex]
+        let subject = boundSubjects[bindingIndex]
+        if let fromWireFormat { return Pipeline.check(fromWireFormat, binding, subject) }
+        for i in index..<binding.selectors.count {
+            if let fixed = fixedChoices[bindingIndex][i] { return fixed }
+            switch select(binding.selectors[i], binding: binding, subject: subject, message: message, document: document) {
+            case .notApplicable: continue
+            case .selected(let selection): return Pipeline.check(selection, binding, subject)
+            case .invalid(let why): return .failure(Rejection(verdict: Pipeline.unknown(nil, why)))
             }
         }
-        guard let selected else {
-            return .failure(Rejection(verdict: unknown(nil, "no schema selector applied (binding for '\(binding.source)' has no default)")))
-        }
+        return .failure(Rejection(verdict: Pipeline.unknown(nil, "no schema selector applied (binding for '\(binding.source)' has no default)")))
+    }
+
+    /// The version `selected` names, if it is a version of the binding's subject that the registry has
+    /// and the binding accepts.
+    private static func check(_ selected: Selection, _ binding: Binding, _ subject: SchemaSubject) -> Result<SchemaVersion, Rejection> {
         guard selected.reference.subject == binding.subject else {
-            return .failure(Rejection(verdict: unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not a version of the bound subject '\(binding.subject)'")))
+            return .failure(Rejection(verdict: Pipeline.unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not a version of the bound subject '\(binding.subject)'")))
         }
         guard let version = subject.version(selected.reference.version) else {
-            return .failure(Rejection(verdict: unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not in the registry")))
+            return .failure(Rejection(verdict: Pipeline.unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not in the registry")))
         }
         if let accepted = binding.acceptedVersions, !accepted.contains(selected.reference.version) {
-            return .failure(Rejection(verdict: unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not accepted here; accepted versions: \(accepted.sorted().map(String.init).joined(separator: ", "))")))
+            return .failure(Rejection(verdict: Pipeline.unknown(selected.reference, "\(selected.reference) (from \(selected.how)) is not accepted here; accepted versions: \(accepted.sorted().map(String.init).joined(separator: ", "))")))
         }
         return .success(version)
     }
@@ -300,7 +320,7 @@ public final class Pipeline: Sendable {
 
     /// An `unknown-schema` verdict. The record names the reference that was asked for, if any,
     /// only in the message: `tollgate.schema` is for schemas that were applied.
-    private func unknown(_ reference: SchemaReference?, _ why: String) -> Verdict {
+    private static func unknown(_ reference: SchemaReference?, _ why: String) -> Verdict {
         Verdict(outcome: .quarantined(.unknownSchema), schema: nil, details: [RejectionDetail(
             instanceLocation: "", keywordLocation: "", message: why)])
     }

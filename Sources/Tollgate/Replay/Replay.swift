@@ -81,17 +81,17 @@ public enum Replay {
                     bin.batches.withLock { $0.removeAll() }
                     let batch = numbered.value
                     var items: [ScreenedBatch.Item] = []
-                    items.reserveCapacity(batch.entries.count)
+                    var approved = ApprovedCounts()
                     for entry in batch.entries {
                         switch entry {
                         case .line(let range, let number):
                             switch CaptureReader.decode(batch.bytes, range, file: batch.file, line: number) {
                             case .success(let captured):
                                 switch pipeline.screen(captured.message, workspace: workspace) {
-                                case .decided(let verdict) where verdict.isApproved:
-                                    // The report counts it and keeps nothing of the message, which
-                                    // is freed here, on the thread that made it.
-                                    items.append(.approved(verdict))
+                                case .decided(let verdict) where verdict.isApproved && verdict.shadowRejections.isEmpty:
+                                    // The report only counts it, and keeps nothing of the message,
+                                    // which is freed here, on the thread that made it.
+                                    approved.add(schema: verdict.schema)
                                 case let screening:
                                     items.append(.screened(captured, screening))
                                 }
@@ -102,7 +102,8 @@ public enum Replay {
                             items.append(.unreadable(error))
                         }
                     }
-                    screened.put(ScreenedBatch(items: items, bytesRead: numbered.bytesRead, worker: index), at: numbered.sequence)
+                    screened.put(ScreenedBatch(items: items, approved: approved, bytesRead: numbered.bytesRead, worker: index),
+                                 at: numbered.sequence)
                 }
             }
             worker.stackSize = workerStackBytes
@@ -113,10 +114,11 @@ public enum Replay {
         var lastProgress = ContinuousClock.now
         while let batch = screened.next() {
             inFlight.signal()
+            for (schema, count) in batch.approved.counts {
+                builder.recordApproved(schema: schema, count: count)
+            }
             for item in batch.items {
                 switch item {
-                case .approved(let verdict):
-                    builder.recordApproved(verdict)
                 case .screened(let captured, let screening):
                     builder.record(captured, verdict: pipeline.finish(screening, message: captured.message))
                 case .unreadable(let error):
@@ -141,7 +143,7 @@ public enum Replay {
     /// capture over the workers evenly. A batch shares the reader's buffer (1 MiB chunks), so at most
     /// a few of those are held while batches are in flight.
     static let batchLines = 256
-    static let batchBytes = 96 << 10
+    static let batchBytes = 512 << 10
 
     /// Replays messages already in memory (for tests and embedding).
     public static func run(messages: some Sequence<CapturedMessage>, pipeline: Pipeline, captures: [String] = []) -> ReplayReport {
@@ -171,18 +173,32 @@ public enum Replay {
     /// A batch of decoded and screened messages, waiting for the rules and the report.
     struct ScreenedBatch: Sendable {
         enum Item: Sendable {
-            /// Approved before the rules, which means there are none: the message is not needed.
-            case approved(Verdict)
             /// Quarantined before the rules, or waiting for them.
             case screened(CapturedMessage, Pipeline.Screening)
             /// A line that could not be read.
             case unreadable(TollgateError)
         }
 
+        /// The messages the report needs to see one by one, in capture order.
         var items: [Item]
+        /// Messages approved before the rules (so there are none): the report only counts them.
+        var approved: ApprovedCounts
         var bytesRead: Int
         /// The worker that screened the batch, and frees it once it is recorded.
         var worker: Int
+    }
+
+    /// Approved messages of a batch by schema (usually one), counted on the worker.
+    struct ApprovedCounts: Sendable {
+        private(set) var counts: [(schema: String?, count: Int)] = []
+
+        mutating func add(schema: String?) {
+            if let i = counts.firstIndex(where: { $0.schema == schema }) {
+                counts[i].count += 1
+            } else {
+                counts.append((schema, 1))
+            }
+        }
     }
 
     /// Batches recorded by the reporting thread, waiting for their worker to free them.

@@ -79,10 +79,12 @@ public struct ReplayReport: Sendable, Hashable {
                                                reason: reason, schema: verdict.schema, details: verdict.details))
         }
 
-        /// Records an approved verdict, for which the report keeps nothing of the message.
-        mutating func recordApproved(_ verdict: Verdict) {
-            precondition(verdict.isApproved, "recordApproved(_:) takes approved verdicts only")
-            _ = count(verdict)
+        /// Records `count` messages approved by `schema` without shadow rejections, for which the
+        /// report keeps nothing but the counts.
+        mutating func recordApproved(schema: String?, count: Int) {
+            total += count
+            approved += count
+            if let schema { schemas[schema, default: (0, 0)].approved += count } else { noSchema.approved += count }
         }
 
         /// Counts `verdict` in the totals; returns its quarantine reason, if any.
