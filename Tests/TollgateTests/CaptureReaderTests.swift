@@ -41,7 +41,7 @@ struct CaptureReaderTests {
         #expect(size > 20_000_000)
 
         let chunk = 256 << 10
-        let reader = try CaptureReader(path: path, chunkSize: chunk)
+        let reader = try CaptureReader(path: path, chunkSize: chunk, mapFile: false)
         var read = 0
         var kcat = 0
         var largestBuffer = 0
@@ -57,6 +57,12 @@ struct CaptureReaderTests {
         #expect(read == count)
         #expect(kcat == count / 2)
         #expect(largestBuffer < 4 * chunk, "held \(largestBuffer) bytes of a \(size)-byte file")
+        // Mapped, the file is read in place: no buffer at all.
+        let mapped = try CaptureReader(path: path)
+        var mappedCount = 0
+        while try mapped.nextMessage() != nil { mappedCount += 1 }
+        #expect(mappedCount == count)
+        #expect(mapped.bufferCapacity == 0)
     }
 
     @Test("lines split across chunk boundaries read the same as from memory")
@@ -71,9 +77,10 @@ struct CaptureReaderTests {
         let path = try Self.write(file, to: "chunks.jsonl", in: dir)
         let fromMemory = try CaptureReader(bytes: file, name: path).map { try $0.get() }
         for chunkSize in [1, 2, 3, 7, 64, 1000] {
-            let streamed = try CaptureReader(path: path, chunkSize: chunkSize).map { try $0.get() }
+            let streamed = try CaptureReader(path: path, chunkSize: chunkSize, mapFile: false).map { try $0.get() }
             #expect(streamed == fromMemory, "chunk size \(chunkSize)")
         }
+        #expect(try CaptureReader(path: path).map { try $0.get() } == fromMemory, "mapped")
         #expect(fromMemory.count == 51)
         #expect(fromMemory.last?.line == 53)
         #expect(fromMemory.last?.message.value == Array("last line without a newline".utf8))
@@ -92,8 +99,9 @@ struct CaptureReaderTests {
         let long = KcatLine.line(offset: 1, key: nil, payload: [UInt8](repeating: 0x61, count: 100_000))
         let dir = try TemporaryDirectory()
         for (name, tail) in [("middle", good), ("end", [UInt8]())] {
+          for mapFile in [false, true] {
             let path = try Self.write(good + long + tail, to: "\(name).jsonl", in: dir)
-            let reader = try CaptureReader(path: path, maxLineBytes: 10_000, chunkSize: 4096)
+            let reader = try CaptureReader(path: path, maxLineBytes: 10_000, chunkSize: 4096, mapFile: mapFile)
             let results = Array(reader)
             #expect(results.count == (tail.isEmpty ? 2 : 3))
             #expect((try? results[0].get())?.line == 1)
@@ -103,6 +111,7 @@ struct CaptureReaderTests {
             #expect(error.message.contains("is \(long.count - 1) bytes long, more than the 10000 allowed"), "\(error.message)")
             if !tail.isEmpty { #expect((try? results[2].get())?.line == 3) }
             #expect(reader.bufferCapacity < 40_000)
+          }
         }
     }
 
@@ -132,9 +141,10 @@ struct CaptureReaderTests {
         let dir = try TemporaryDirectory()
         let path = try Self.write(file, to: "batches.jsonl", in: dir)
         let expected = try CaptureReader(bytes: file, name: path).map { try $0.get() }
-        for chunkSize in [1, 5, 64, 1000, 1 << 20] {
+        for chunkSize in [1, 5, 64, 1000, 1 << 20, 0] {
             for maxLines in [1, 7, 256] {
-                let reader = try CaptureReader(path: path, chunkSize: chunkSize)
+                // Chunk size 0 here: the mapped file.
+                let reader = chunkSize == 0 ? try CaptureReader(path: path) : try CaptureReader(path: path, chunkSize: chunkSize, mapFile: false)
                 // Every batch is taken before any is decoded, so later reads must not move earlier bytes.
                 var batches: [CaptureReader.LineBatch] = []
                 while true {
@@ -146,13 +156,34 @@ struct CaptureReaderTests {
                 var decoded: [CapturedMessage] = []
                 for batch in batches {
                     for case .line(let range, let number) in batch.entries {
-                        decoded.append(try CaptureReader.decode(batch.bytes, range, file: path, line: number).get())
+                        decoded.append(try batch.withBytes { CaptureReader.decode($0, range, file: path, line: number) }.get())
                     }
                 }
                 #expect(decoded == expected, "chunk size \(chunkSize), \(maxLines) lines per batch")
             }
         }
         #expect(expected.count == 301)
+    }
+
+    @Test("a named pipe (as from a shell's process substitution) is read in chunks, not mapped")
+    func namedPipe() throws {
+        var file: [UInt8] = []
+        for offset in 0..<2000 { file += KcatLine.line(offset: Int64(offset), key: nil, payload: Array("{\"n\":\(offset)}".utf8)) }
+        let dir = try TemporaryDirectory()
+        let fifo = dir.file("capture.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let bytes = file
+        let writer = Thread {
+            if let handle = FileHandle(forWritingAtPath: fifo) {
+                handle.write(Data(bytes))
+                try? handle.close()
+            }
+        }
+        writer.start()
+        let read = try CaptureReader(path: fifo, chunkSize: 4096).map { try $0.get() }
+        #expect(read.count == 2000)
+        #expect(read.last?.message.value == Array("{\"n\":1999}".utf8))
+        #expect(read == (try CaptureReader(bytes: file, name: fifo).map { try $0.get() }))
     }
 
     @Test("an empty file and a file of blank lines hold no messages")

@@ -82,7 +82,7 @@ struct CaptureLineParser {
 
         /// The member called `name`, if a record may have it: picked by length and first byte, then
         /// compared, since every line names nine or so members.
-        static func matching(_ name: ArraySlice<UInt8>) -> Name? {
+        static func matching(_ name: UnsafeBufferPointer<UInt8>) -> Name? {
             let candidate: Name
             switch (name.count, name.first) {
             case (5, UInt8(ascii: "t")): candidate = .topic
@@ -102,8 +102,7 @@ struct CaptureLineParser {
             case (12, UInt8(ascii: "d")): candidate = .deliveryTag
             default: return nil
             }
-            let known = utf8[candidate.rawValue]
-            let same = known.withUnsafeBytes { k in name.withUnsafeBytes { n in memcmp(k.baseAddress!, n.baseAddress!, k.count) == 0 } }
+            let same = utf8[candidate.rawValue].withUnsafeBufferPointer { memcmp($0.baseAddress!, name.baseAddress!, $0.count) == 0 }
             return same ? candidate : nil
         }
     }
@@ -121,13 +120,14 @@ struct CaptureLineParser {
 
     private static let maxDepth = 64
 
-    private let bytes: [UInt8]
+    /// The bytes holding the line; the caller keeps them alive while the parser is in use.
+    private let bytes: UnsafeBufferPointer<UInt8>
     private let lineStart: Int
     private let end: Int
     private var i: Int
     private var depth = 0
 
-    init(bytes: [UInt8], range: Range<Int>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
         self.bytes = bytes
         lineStart = range.lowerBound
         end = range.upperBound
@@ -135,7 +135,7 @@ struct CaptureLineParser {
     }
 
     /// The raw bytes of `range`, e.g. a payload that kcat wrote as verbatim JSON.
-    func slice(_ range: Range<Int>) -> [UInt8] { Array(bytes[range]) }
+    func slice(_ range: Range<Int>) -> [UInt8] { Array(UnsafeBufferPointer(rebasing: bytes[range])) }
 
     /// Reads the line's top-level object, keeping the members a record may have.
     mutating func parseFields() throws(CaptureLineError) -> Fields {
@@ -154,7 +154,8 @@ struct CaptureLineParser {
                 guard peek(UInt8(ascii: "\"")) else { throw error("expected a quoted member name") }
                 let nameStart = i + 1
                 let (nameEnd, escaped) = try scanString()
-                let name = escaped ? Name.matching(try decodeString(nameStart..<nameEnd)[...]) : Name.matching(bytes[nameStart..<nameEnd])
+                let name = escaped ? try decodeString(nameStart..<nameEnd).withUnsafeBufferPointer { Name.matching($0) }
+                    : Name.matching(UnsafeBufferPointer(rebasing: bytes[nameStart..<nameEnd]))
                 skipWhitespace()
                 guard peek(UInt8(ascii: ":")) else {
                     throw error("expected ':' after the member name \"\(String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self))\"")
@@ -299,70 +300,66 @@ struct CaptureLineParser {
     private mutating func parseString() throws(CaptureLineError) -> [UInt8] {
         let open = i
         let limit = end
-        let firstStop = bytes.withUnsafeBufferPointer { buffer in
-            Self.firstQuoteOrBackslash(buffer.baseAddress!, from: open + 1, limit: limit)
-        }
+        let firstStop = Self.firstQuoteOrBackslash(bytes.baseAddress!, from: open + 1, limit: limit)
         guard firstStop < limit else { throw error("the string that starts here is not closed on this line", at: open) }
         if bytes[firstStop] == UInt8(ascii: "\"") {
             i = firstStop + 1
-            return Array(bytes[(open + 1)..<firstStop])
+            return Array(UnsafeBufferPointer(rebasing: bytes[(open + 1)..<firstStop]))
         }
         var failure: CaptureLineError?
         var close = -1
         // Decoding never lengthens, so the rest of the line is room enough; 8 more bytes let every
         // word be stored whole.
         let decoded = [UInt8](unsafeUninitializedCapacity: limit - open + 8) { out, count in
-            bytes.withUnsafeBufferPointer { buffer in
-                let base = buffer.baseAddress!
-                let target = out.baseAddress!
-                var n = firstStop - open - 1
-                target.update(from: base + open + 1, count: n)
-                var p = firstStop
-                while true {
-                    while p + 8 <= limit {
-                        let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
-                        UnsafeMutableRawPointer(target + n).storeBytes(of: word, as: UInt64.self)
-                        let mask = Self.quoteOrBackslashMask(UInt64(littleEndian: word))
-                        if mask != 0 {
-                            let run = mask.trailingZeroBitCount >> 3
-                            p += run
-                            n += run
-                            break
-                        }
-                        p += 8
-                        n += 8
-                    }
-                    guard p < limit else { break }
-                    let c = base[p]
-                    if c == UInt8(ascii: "\"") {
-                        close = p
+            let base = bytes.baseAddress!
+            let target = out.baseAddress!
+            var n = firstStop - open - 1
+            target.update(from: base + open + 1, count: n)
+            var p = firstStop
+            while true {
+                while p + 8 <= limit {
+                    let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+                    UnsafeMutableRawPointer(target + n).storeBytes(of: word, as: UInt64.self)
+                    let mask = Self.quoteOrBackslashMask(UInt64(littleEndian: word))
+                    if mask != 0 {
+                        let run = mask.trailingZeroBitCount >> 3
+                        p += run
+                        n += run
                         break
                     }
-                    guard c == UInt8(ascii: "\\") else {
-                        // Within the last 8 bytes of the line, byte by byte.
-                        target[n] = c
-                        n += 1
-                        p += 1
-                        continue
-                    }
-                    guard p + 1 < limit else { break }
-                    let escaped = base[p + 1]
-                    if escaped == UInt8(ascii: "\"") || escaped == UInt8(ascii: "\\") {
-                        // kcat's escapes of a JSON payload's own quotes: the common case, inline.
-                        target[n] = escaped
-                        n += 1
-                        p += 2
-                        continue
-                    }
-                    do throws(CaptureLineError) {
-                        try decodeEscape(base, at: &p, limit: limit, into: target, at: &n)
-                    } catch {
-                        failure = error
-                        break
-                    }
+                    p += 8
+                    n += 8
                 }
-                count = n
+                guard p < limit else { break }
+                let c = base[p]
+                if c == UInt8(ascii: "\"") {
+                    close = p
+                    break
+                }
+                guard c == UInt8(ascii: "\\") else {
+                    // Within the last 8 bytes of the line, byte by byte.
+                    target[n] = c
+                    n += 1
+                    p += 1
+                    continue
+                }
+                guard p + 1 < limit else { break }
+                let escaped = base[p + 1]
+                if escaped == UInt8(ascii: "\"") || escaped == UInt8(ascii: "\\") {
+                    // kcat's escapes of a JSON payload's own quotes: the common case, inline.
+                    target[n] = escaped
+                    n += 1
+                    p += 2
+                    continue
+                }
+                do throws(CaptureLineError) {
+                    try decodeEscape(base, at: &p, limit: limit, into: target, at: &n)
+                } catch {
+                    failure = error
+                    break
+                }
             }
+            count = n
         }
         if let failure { throw failure }
         guard close >= 0 else { throw error("the string that starts here is not closed on this line", at: open) }
@@ -390,7 +387,7 @@ struct CaptureLineParser {
         let open = i
         let end = self.end
         // Payloads make up most of a capture, so this loop looks at eight bytes at a time.
-        let found: (close: Int, escaped: Bool)? = bytes.withUnsafeBufferPointer { buffer in
+        let found: (close: Int, escaped: Bool)? = { (buffer: UnsafeBufferPointer<UInt8>) in
             guard let base = buffer.baseAddress else { return nil }
             var p = open + 1
             var escaped = false
@@ -411,7 +408,7 @@ struct CaptureLineParser {
                 default: p += 1
                 }
             }
-        }
+        }(bytes)
         guard let found else { throw error("the string that starts here is not closed on this line", at: open) }
         i = found.close + 1
         return (found.close, found.escaped)
@@ -459,30 +456,28 @@ struct CaptureLineParser {
         // Decoding never lengthens a string, so its length is enough room; runs between escapes are
         // copied whole.
         let decoded = [UInt8](unsafeUninitializedCapacity: content.count) { out, count in
-            bytes.withUnsafeBufferPointer { buffer in
-                let base = buffer.baseAddress!
-                let target = out.baseAddress!
-                var i = content.lowerBound
-                var n = 0
-                while i < content.upperBound {
-                    let hit = memchr(base + i, Int32(UInt8(ascii: "\\")), content.upperBound - i)
-                    let next = hit.map { UnsafeRawPointer(base).distance(to: UnsafeRawPointer($0)) } ?? content.upperBound
-                    if next > i {
-                        (target + n).update(from: base + i, count: next - i)
-                        n += next - i
-                        i = next
-                    }
-                    guard i < content.upperBound else { break }
-                    // scanString guarantees a byte after a backslash.
-                    do throws(CaptureLineError) {
-                        try decodeEscape(base, at: &i, limit: content.upperBound, into: target, at: &n)
-                    } catch {
-                        failure = error
-                        break
-                    }
+            let base = bytes.baseAddress!
+            let target = out.baseAddress!
+            var i = content.lowerBound
+            var n = 0
+            while i < content.upperBound {
+                let hit = memchr(base + i, Int32(UInt8(ascii: "\\")), content.upperBound - i)
+                let next = hit.map { UnsafeRawPointer(base).distance(to: UnsafeRawPointer($0)) } ?? content.upperBound
+                if next > i {
+                    (target + n).update(from: base + i, count: next - i)
+                    n += next - i
+                    i = next
                 }
-                count = n
+                guard i < content.upperBound else { break }
+                // scanString guarantees a byte after a backslash.
+                do throws(CaptureLineError) {
+                    try decodeEscape(base, at: &i, limit: content.upperBound, into: target, at: &n)
+                } catch {
+                    failure = error
+                    break
+                }
             }
+            count = n
         }
         if let failure { throw failure }
         return decoded

@@ -8,7 +8,9 @@ import Darwin
 #endif
 
 /// Streams the messages of a capture file: kcat `-J` lines and Tollgate capture lines, told apart
-/// line by line, read in chunks so a capture of any size takes little memory.
+/// line by line. A regular file is mapped into memory and read in place, as it was when it was
+/// opened; other input (a pipe, standard input) is read in chunks. Either way a capture of any size
+/// takes little memory of the process's own.
 ///
 /// ```swift
 /// let reader = try CaptureReader(path: "capture.jsonl")
@@ -33,6 +35,8 @@ public final class CaptureReader: Sequence, IteratorProtocol {
 
     private let handle: FileHandle?
     private let chunkSize: Int
+    /// The whole file, when it is mapped; then `buffer` stays empty.
+    private let mapped: MappedCapture?
     private var buffer: [UInt8] = []
     private var start = 0             // the first byte not yet handed out
     private var scanned = 0           // bytes after `start` known to hold no newline
@@ -48,11 +52,17 @@ public final class CaptureReader: Sequence, IteratorProtocol {
 
     /// Opens the capture file at `path`.
     ///
+    /// A regular file is mapped into memory (unless `mapFile` is false): no copy of it is made, and
+    /// lines appended after it was opened are not read. As with any mapped file, another process
+    /// truncating it during the replay ends this one (SIGBUS); replay a copy of a file that is still
+    /// being written, or pass it on standard input.
+    ///
     /// - Parameters:
     ///   - maxLineBytes: default 64 MiB, room for a 10 MiB payload even when every byte is escaped.
-    ///   - chunkSize: bytes read at a time. Default: 1 MiB.
+    ///   - chunkSize: bytes read at a time when the file is not mapped. Default: 1 MiB.
+    ///   - mapFile: map a regular file rather than read it in chunks. Default: true.
     /// - Throws: `TollgateError` with code `.unreadable` when the file cannot be opened.
-    public init(path: String, maxLineBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) throws(TollgateError) {
+    public init(path: String, maxLineBytes: Int = 64 << 20, chunkSize: Int = 1 << 20, mapFile: Bool = true) throws(TollgateError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               let handle = FileHandle(forReadingAtPath: path)
@@ -64,12 +74,15 @@ public final class CaptureReader: Sequence, IteratorProtocol {
         self.handle = handle
         self.maxLineBytes = Swift.max(1, maxLineBytes)
         self.chunkSize = Swift.max(1, chunkSize)
+        mapped = mapFile ? MappedCapture(descriptor: handle.fileDescriptor) : nil
+        if mapped != nil { atEnd = true }
     }
 
     /// Reads from an open handle, e.g. standard input; `name` stands for the file in messages.
     public init(handle: FileHandle, name: String, maxLineBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) {
         path = name
         self.handle = handle
+        mapped = nil
         self.maxLineBytes = Swift.max(1, maxLineBytes)
         self.chunkSize = Swift.max(1, chunkSize)
     }
@@ -78,6 +91,7 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     public init(bytes: [UInt8], name: String, maxLineBytes: Int = 64 << 20) {
         path = name
         handle = nil
+        mapped = nil
         buffer = bytes
         atEnd = true
         self.maxLineBytes = Swift.max(1, maxLineBytes)
@@ -92,13 +106,13 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     public func nextMessage() throws(TollgateError) -> CapturedMessage? {
         while let line = try nextLine() {
             if isBlank(line) { continue }
-            return try CaptureReader.decode(buffer, line, file: path, line: lineNumber).get()
+            return try withBytes { CaptureReader.decode($0, line, file: path, line: lineNumber) }.get()
         }
         return nil
     }
 
     /// The message on one capture line: `bytes[range]`, line `line` of `file`.
-    static func decode(_ bytes: [UInt8], _ range: Range<Int>, file: String, line: Int) -> Result<CapturedMessage, TollgateError> {
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, file: String, line: Int) -> Result<CapturedMessage, TollgateError> {
         var parser = CaptureLineParser(bytes: bytes, range: range)
         do {
             let (message, format) = try CaptureRecord.decode(&parser)
@@ -114,15 +128,29 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     /// Capture lines read but not decoded yet, so that decoding can run on other threads.
     struct LineBatch: Sendable {
         enum Entry: Sendable {
-            /// A line's bytes in ``bytes`` and its 1-based number.
+            /// A line's range in the batch's bytes, and its 1-based number.
             case line(Range<Int>, number: Int)
             /// A line that could not be read (too long), or a failure to read the file.
             case failure(TollgateError)
         }
 
+        /// The bytes the lines are in: the mapped file, or a buffer the reader no longer changes.
+        enum Bytes: Sendable {
+            case buffer([UInt8])
+            case mapped(MappedCapture)
+        }
+
         var file: String
-        var bytes: [UInt8] = []
+        var bytes = Bytes.buffer([])
         var entries: [Entry] = []
+
+        /// Runs `body` on the bytes the entries' ranges point into.
+        func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+            switch bytes {
+            case .buffer(let buffer): return try buffer.withUnsafeBufferPointer(body)
+            case .mapped(let file): return try body(file.bytes)
+            }
+        }
     }
 
     /// The next lines: up to `maxLines` of them or a little over `maxBytes` bytes, blank lines
@@ -147,8 +175,12 @@ public final class CaptureReader: Sequence, IteratorProtocol {
             }
         }
         if hasLines {
-            batch.bytes = buffer
-            handedOut = true
+            if let mapped {
+                batch.bytes = .mapped(mapped)
+            } else {
+                batch.bytes = .buffer(buffer)
+                handedOut = true
+            }
         }
         return batch
     }
@@ -168,7 +200,8 @@ public final class CaptureReader: Sequence, IteratorProtocol {
         }
     }
 
-    /// The byte range in `buffer` of the next line (without its newline), counting lines as it goes.
+    /// The byte range (in the mapped file or `buffer`) of the next line, without its newline,
+    /// counting lines as it goes.
     private func nextLine() throws(TollgateError) -> Range<Int>? {
         while true {
             if failed { return nil }
@@ -178,11 +211,12 @@ public final class CaptureReader: Sequence, IteratorProtocol {
                 scanned = 0
                 return try hand(line)
             }
-            scanned = buffer.count - start
+            let count = byteCount
+            scanned = count - start
             if atEnd {
-                guard start < buffer.count || skipped != nil else { return nil }
-                let line = start..<buffer.count
-                start = buffer.count
+                guard start < count || skipped != nil else { return nil }
+                let line = start..<count
+                start = count
                 scanned = 0
                 return try hand(line)
             }
@@ -200,13 +234,23 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     private func hand(_ line: Range<Int>) throws(TollgateError) -> Range<Int> {
         lineNumber += 1
         bytesRead += line.count + 1 + (skipped ?? 0)
-        if let length = skipped {
+        let length = (skipped ?? 0) + line.count
+        if skipped != nil || length > maxLineBytes {
             skipped = nil
             throw TollgateError(.invalidCapture,
-                                "the line is \(length + line.count) bytes long, more than the \(maxLineBytes) allowed; it was skipped (raise maxLineBytes to read it)",
+                                "the line is \(length) bytes long, more than the \(maxLineBytes) allowed; it was skipped (raise maxLineBytes to read it)",
                                 file: path, line: lineNumber)
         }
         return line
+    }
+
+    /// Bytes available: the mapped file's, or the buffer's.
+    private var byteCount: Int { mapped?.bytes.count ?? buffer.count }
+
+    /// Runs `body` on the mapped file or the buffer.
+    private func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let mapped { return try body(mapped.bytes) }
+        return try buffer.withUnsafeBufferPointer(body)
     }
 
     /// Appends up to one chunk of the file to `buffer`, reading straight into its spare room (no
@@ -252,8 +296,8 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     }
 
     private func firstNewline(from index: Int) -> Int? {
-        guard index < buffer.count else { return nil }
-        return buffer.withUnsafeBufferPointer { raw -> Int? in
+        guard index < byteCount else { return nil }
+        return withBytes { raw -> Int? in
             let from = raw.baseAddress! + index
             guard let found = memchr(from, Int32(UInt8(ascii: "\n")), raw.count - index) else { return nil }
             return index + UnsafeRawPointer(from).distance(to: UnsafeRawPointer(found))
@@ -264,6 +308,31 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     var bufferCapacity: Int { buffer.capacity }
 
     private func isBlank(_ line: Range<Int>) -> Bool {
-        buffer[line].allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+        withBytes { bytes in
+            bytes[line].allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+        }
+    }
+}
+
+/// A capture file mapped read-only into memory, unmapped when the reader and the last line batch
+/// that holds it are gone.
+///
+/// `@unchecked Sendable`: the mapping is read-only and lives as long as this object.
+final class MappedCapture: @unchecked Sendable {
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    /// Maps the regular file open on `descriptor`; `nil` for anything else (a pipe, a terminal, an
+    /// empty file) or when mapping fails, so the caller reads it instead.
+    init?(descriptor: Int32) {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
+              let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED
+        else { return nil }
+        _ = madvise(address, Int(info.st_size), MADV_SEQUENTIAL)
+        bytes = UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: Int(info.st_size))
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
     }
 }

@@ -82,24 +82,26 @@ public enum Replay {
                     let batch = numbered.value
                     var items: [ScreenedBatch.Item] = []
                     var approved = ApprovedCounts()
-                    for entry in batch.entries {
-                        switch entry {
-                        case .line(let range, let number):
-                            switch CaptureReader.decode(batch.bytes, range, file: batch.file, line: number) {
-                            case .success(let captured):
-                                switch pipeline.screen(captured.message, workspace: workspace) {
-                                case .decided(let verdict) where verdict.isApproved && verdict.shadowRejections.isEmpty:
-                                    // The report only counts it, and keeps nothing of the message,
-                                    // which is freed here, on the thread that made it.
-                                    approved.add(schema: verdict.schema)
-                                case let screening:
-                                    items.append(.screened(captured, screening))
+                    batch.withBytes { bytes in
+                        for entry in batch.entries {
+                            switch entry {
+                            case .line(let range, let number):
+                                switch CaptureReader.decode(bytes, range, file: batch.file, line: number) {
+                                case .success(let captured):
+                                    switch pipeline.screen(captured.message, workspace: workspace) {
+                                    case .decided(let verdict) where verdict.isApproved && verdict.shadowRejections.isEmpty:
+                                        // The report only counts it, and keeps nothing of the message,
+                                        // which is freed here, on the thread that made it.
+                                        approved.add(schema: verdict.schema)
+                                    case let screening:
+                                        items.append(.screened(captured, screening))
+                                    }
+                                case .failure(let error):
+                                    items.append(.unreadable(error))
                                 }
                             case .failure(let error):
                                 items.append(.unreadable(error))
                             }
-                        case .failure(let error):
-                            items.append(.unreadable(error))
                         }
                     }
                     screened.put(ScreenedBatch(items: items, approved: approved, bytesRead: numbered.bytesRead, worker: index),
