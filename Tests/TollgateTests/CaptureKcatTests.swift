@@ -190,6 +190,45 @@ struct CaptureKcatTests {
         }
     }
 
+    @Test("long strings dense in escaped quotes, other escapes and the closing quote at every offset of a 64-byte block")
+    func denseEscapedQuotes() throws {
+        // JSON payloads: kcat escapes their quotes every few bytes, which the decoder takes 64 bytes
+        // at a time; any other escape, or a backslash ending a block, sends it the slow way.
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = Array(#"abcdefgh0123456789:,{}[]-_ "#.utf8) + [0x22, 0x22, 0x22, 0x5C, 0x0A, 0x01, 0xC3, 0xA9, 0xFF]
+        var payloads: [[UInt8]] = []
+        for length in 0...200 {
+            // Quotes only, then the same with one other escape at every offset.
+            let quoted = (0..<length).map { $0 % 5 == 2 ? UInt8(0x22) : UInt8(ascii: "a") + UInt8($0 % 26) }
+            payloads.append(quoted)
+            if length % 7 == 0 {
+                for position in 0..<length { payloads.append(quoted[..<position] + [0x5C] + quoted[position...]) }
+            }
+        }
+        for _ in 0..<2000 {
+            let dense = Int.random(in: 0...1, using: &generator) == 0
+            payloads.append((0..<Int.random(in: 0...400, using: &generator)).map { _ in
+                dense ? (Int.random(in: 0..<6, using: &generator) == 0 ? 0x22 : UInt8(ascii: "x")) : alphabet.randomElement(using: &generator)!
+            })
+        }
+        var file: [UInt8] = []
+        for (offset, payload) in payloads.enumerated() {
+            // The payload first as well as last: a long rest of the line follows it.
+            if offset % 2 == 0 {
+                file += KcatLine.line(offset: Int64(offset), key: nil, payload: payload)
+            } else {
+                file += Array(#"{"payload":"#.utf8) + KcatLine.string(payload) + Array(",\"topic\":\"t\",\"partition\":0,\"offset\":\(offset),\"key\":\"k\\\"\\\"\",\"broker\":1}\n".utf8)
+            }
+        }
+        let read = try Self.messages(file)
+        #expect(read.count == payloads.count)
+        for (message, payload) in zip(read, payloads) where message.message.value != payload {
+            Issue.record("line \(message.line): read \(message.message.value.count) bytes, wrote \(payload.count): \(String(decoding: payload, as: UTF8.self))")
+            break
+        }
+        #expect(read.filter { $0.line % 2 == 0 }.allSatisfy { $0.message.key == Array(#"k"""#.utf8) })
+    }
+
     @Test("raw control bytes inside strings, as other writers leave them, are taken as they are")
     func rawControlBytes() throws {
         var line = Array(#"{"topic":"t","partition":0,"offset":0,"broker":1,"key":null,"payload":"a"#.utf8)

@@ -156,14 +156,12 @@ public final class Pipeline: Sendable {
                 instanceLocation: "", keywordLocation: "",
                 message: "no binding matches source '\(message.origin.source ?? "")'")]))
         }
-        let binding = bindings[bindingIndex]
-        let subject = boundSubjects[bindingIndex]
-
         // 2. Wire format, before parsing: it decides what the JSON bytes are.
         var payload = message.value
         var fromWireFormat: Selection?
         var selectorIndex = 0
-        if case .confluentWireFormat(let ids)? = binding.selectors.first, payload.first == 0 {
+        let firstSelector = bindings[bindingIndex].selectors.first
+        if case .confluentWireFormat(let ids)? = firstSelector, payload.first == 0 {
             selectorIndex = 1
             guard payload.count >= 5 else {
                 return .decided(Pipeline.unknown(nil, "payload starts with the wire-format magic byte but has no 4-byte schema id"))
@@ -172,7 +170,7 @@ public final class Pipeline: Sendable {
             guard let reference = ids[id] else { return .decided(Pipeline.unknown(nil, "wire-format schema id \(id) is not mapped to a subject/version")) }
             fromWireFormat = Selection(reference: reference, how: "wire-format schema id \(id)")
             payload = Array(payload[5...])
-        } else if case .confluentWireFormat? = binding.selectors.first {
+        } else if case .confluentWireFormat? = firstSelector {
             selectorIndex = 1
         }
 

@@ -1,8 +1,9 @@
 import Foundation
 import TollgateSchema
 
-/// One version of a subject's schema, compiled.
-public struct SchemaVersion: Sendable {
+/// One version of a subject's schema, compiled. A class: the pipeline hands it around per message,
+/// and one reference is cheaper to pass than its six.
+public final class SchemaVersion: Sendable {
     public let subject: String
     public let version: Int
     /// The file it was loaded from, as given to the registry (e.g. `schemas/orders/2.json`).
