@@ -45,12 +45,6 @@ struct CaptureLineError: Error {
 /// the quotes and undoes the escapes, so a string yields exactly the bytes that were written; it is
 /// strict about the structure (one object, quoted names, commas, nothing after it).
 struct CaptureLineParser {
-    /// A member of the line's top-level object, with the byte range of its value in the line.
-    struct Field {
-        var value: CaptureValue
-        var raw: Range<Int>
-    }
-
     /// The members a capture record may have. Any other member is skipped (kcat's `tstype`,
     /// `value_schema_id`, ...), so names are matched on bytes without building a string or a
     /// dictionary per line.
@@ -107,17 +101,6 @@ struct CaptureLineParser {
         }
     }
 
-    /// The known members of one line, the last one winning when a name repeats.
-    struct Fields {
-        /// One slot per ``Name``, inline: no allocation per line.
-        private var slots = InlineArray<15, Field?>(repeating: nil)
-
-        subscript(name: Name) -> Field? {
-            get { slots[name.rawValue] }
-            set { slots[name.rawValue] = newValue }
-        }
-    }
-
     private static let maxDepth = 64
 
     /// The bytes holding the line; the caller keeps them alive while the parser is in use.
@@ -137,14 +120,16 @@ struct CaptureLineParser {
     /// The raw bytes of `range`, e.g. a payload that kcat wrote as verbatim JSON.
     func slice(_ range: Range<Int>) -> [UInt8] { Array(UnsafeBufferPointer(rebasing: bytes[range])) }
 
-    /// Reads the line's top-level object, keeping the members a record may have.
-    mutating func parseFields() throws(CaptureLineError) -> Fields {
+    /// Reads the line's top-level object, handing each member a record may have to `member`, with
+    /// the parser at the member's value: `member` reads it with one of the `read` methods below.
+    /// Other members are skipped (kcat's `tstype`, `value_schema_id`, ...), so each value is read
+    /// once, straight into what the record needs.
+    mutating func parseMembers(_ member: (Name, inout CaptureLineParser) throws(CaptureLineError) -> Void) throws(CaptureLineError) {
         skipWhitespace()
         guard i < end, bytes[i] == UInt8(ascii: "{") else {
             throw error(i < end ? "expected '{' to start a JSON object" : "the line is empty")
         }
         i += 1
-        var fields = Fields()
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             i += 1
@@ -162,10 +147,10 @@ struct CaptureLineParser {
                 }
                 i += 1
                 skipWhitespace()
-                let start = i
+                guard i < end else { throw error("the line ends where a value was expected") }
                 if let name {
-                    fields[name] = Field(value: try parseValue(), raw: start..<i)
-                } else if peek(UInt8(ascii: "\"")) {
+                    try member(name, &self)
+                } else if bytes[i] == UInt8(ascii: "\"") {
                     _ = try scanString()
                 } else {
                     _ = try parseValue()
@@ -179,7 +164,94 @@ struct CaptureLineParser {
         }
         skipWhitespace()
         guard i == end else { throw error("unexpected text after the JSON object") }
-        return fields
+    }
+
+    // MARK: Reading a member's value
+
+    /// What the value here is, for messages: "a string", "a number", ...
+    var valueTypeName: String {
+        switch bytes[i] {
+        case UInt8(ascii: "\""): return "a string"
+        case UInt8(ascii: "{"): return "an object"
+        case UInt8(ascii: "["): return "an array"
+        case UInt8(ascii: "n"): return "null"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return "a boolean"
+        default: return "a number"
+        }
+    }
+
+    /// Whether the value here is `null`, which is then read.
+    mutating func readNull() throws(CaptureLineError) -> Bool {
+        guard bytes[i] == UInt8(ascii: "n") else { return false }
+        try literal("null")
+        return true
+    }
+
+    /// Whether the value here is a string.
+    var atString: Bool { bytes[i] == UInt8(ascii: "\"") }
+
+    /// The bytes of the string here.
+    mutating func readStringBytes() throws(CaptureLineError) -> [UInt8] {
+        try parseString()
+    }
+
+    /// The string here as text (a topic, a queue, a header name): no array in between when it has
+    /// no escapes.
+    mutating func readText() throws(CaptureLineError) -> String {
+        let open = i
+        let (close, escaped) = try scanString()
+        if !escaped { return String(decoding: UnsafeBufferPointer(rebasing: bytes[(open + 1)..<close]), as: UTF8.self) }
+        return String(decoding: try decodeString((open + 1)..<close), as: UTF8.self)
+    }
+
+    /// The value here, whatever it is, and the range of its text.
+    mutating func readValue() throws(CaptureLineError) -> (value: CaptureValue, raw: Range<Int>) {
+        let start = i
+        let value = try parseValue()
+        return (value, start..<i)
+    }
+
+    /// Skips the value here.
+    mutating func skipValue() throws(CaptureLineError) {
+        if atString { _ = try scanString() } else { _ = try parseValue() }
+    }
+
+    /// The position of the value here, to come back to it with ``rewind(to:)``.
+    var position: Int { i }
+
+    /// Goes back to a value read before, to read it another way.
+    mutating func rewind(to position: Int) { i = position }
+
+    /// Reads `[` (true) or `]` (false) and the whitespace after it, for arrays read element by
+    /// element; nil when neither is here.
+    mutating func readArrayBracket() -> Bool? {
+        guard i < end else { return nil }
+        let c = bytes[i]
+        guard c == UInt8(ascii: "[") || c == UInt8(ascii: "]") else { return nil }
+        i += 1
+        skipWhitespace()
+        return c == UInt8(ascii: "[")
+    }
+
+    /// Reads a `,` between array elements and the whitespace around it; false when there is none.
+    mutating func readComma() -> Bool {
+        skipWhitespace()
+        guard peek(UInt8(ascii: ",")) else { return false }
+        i += 1
+        skipWhitespace()
+        return true
+    }
+
+    /// The number here: sign and magnitude of an integer, or nil for any other number.
+    mutating func readInteger() throws(CaptureLineError) -> (negative: Bool, magnitude: UInt64)? {
+        if case .integer(let negative, let magnitude) = try parseNumber() { return (negative, magnitude) }
+        return nil
+    }
+
+    /// Whether the value here is a number.
+    var atNumber: Bool {
+        let c = bytes[i]
+        return c == UInt8(ascii: "-") || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
     }
 
     private mutating func parseName() throws(CaptureLineError) -> String {

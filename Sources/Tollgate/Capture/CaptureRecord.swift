@@ -30,30 +30,87 @@ public struct CapturedMessage: Sendable, Hashable {
     }
 }
 
-/// Turns the fields of one capture line into a message.
+/// Turns the members of one capture line into a message.
 enum CaptureRecord {
     typealias Name = CaptureLineParser.Name
 
-    static func decode(_ parser: inout CaptureLineParser) throws(CaptureLineError) -> (Message, CaptureFormat) {
-        let fields = try parser.parseFields()
+    /// A scalar member, read as the line is parsed and judged once the record is put together, so
+    /// that a member only one kind of record uses (a partition, a delivery tag) is only checked for
+    /// that kind, and the last of a repeated member is the one that counts.
+    enum Scalar {
+        case null
+        case integer(negative: Bool, magnitude: UInt64)
+        case string(String)
+        /// Anything else, by its type's name ("a number" for one that is not an integer).
+        case other(String)
 
-        func bytes(_ name: Name, encoded: Name) throws(CaptureLineError) -> (present: Bool, value: [UInt8]?) {
-            switch (fields[name], fields[encoded]) {
+        static func read(_ parser: inout CaptureLineParser) throws(CaptureLineError) -> Scalar {
+            if parser.atString { return .string(try parser.readText()) }
+            if parser.atNumber {
+                guard let integer = try parser.readInteger() else { return .other("a number") }
+                return .integer(negative: integer.negative, magnitude: integer.magnitude)
+            }
+            if try parser.readNull() { return .null }
+            let typeName = parser.valueTypeName
+            try parser.skipValue()
+            return .other(typeName)
+        }
+
+        var typeName: String {
+            switch self {
+            case .null: return "null"
+            case .integer: return "a number"
+            case .string: return "a string"
+            case .other(let name): return name
+            }
+        }
+    }
+
+    /// The members of one line that a record uses, as read.
+    struct Members {
+        /// `payload` and `key`: nil when absent, `.some(nil)` when null.
+        var payload: [UInt8]??
+        var key: [UInt8]??
+        var payloadB64: CaptureValue?
+        var keyB64: CaptureValue?
+        var headers: [MessageHeader] = []
+        var scalars = InlineArray<15, Scalar?>(repeating: nil)
+        var kcat = false
+
+        subscript(name: Name) -> Scalar? { scalars[name.rawValue] }
+    }
+
+    static func decode(_ parser: inout CaptureLineParser) throws(CaptureLineError) -> (Message, CaptureFormat) {
+        var members = Members()
+        try parser.parseMembers { (name, p: inout CaptureLineParser) throws(CaptureLineError) in
+            switch name {
+            case .payload: members.payload = .some(try plainBytes(&p))
+            case .key: members.key = .some(try plainBytes(&p))
+            case .payloadB64: members.payloadB64 = try p.readValue().value
+            case .keyB64: members.keyB64 = try p.readValue().value
+            case .headers: members.headers = try readHeaders(&p)
+            case .broker:
+                members.kcat = true
+                try p.skipValue()
+            case .topic, .partition, .offset, .group, .ts, .exchange, .routingKey, .queue, .deliveryTag:
+                members.scalars[name.rawValue] = try Scalar.read(&p)
+            }
+        }
+
+        func bytes(_ plain: [UInt8]??, _ name: Name, encoded: CaptureValue?, _ encodedName: Name) throws(CaptureLineError)
+            -> (present: Bool, value: [UInt8]?)
+        {
+            switch (plain, encoded) {
             case (.some, .some):
-                throw CaptureLineError(message: "both \"\(name.text)\" and \"\(encoded.text)\" are present; a record has one of them")
-            case (.some(let field), nil):
-                switch field.value {
-                case .string(let raw): return (true, raw)
-                case .null: return (true, nil)
-                // kcat -s avro writes the decoded value as verbatim JSON: its text is the value.
-                default: return (true, parser.slice(field.raw))
-                }
-            case (nil, .some(let field)):
-                guard case .string(let text) = field.value else {
-                    throw CaptureLineError(message: "\"\(encoded.text)\" must be a base64 string, not \(field.value.typeName)")
+                throw CaptureLineError(message: "both \"\(name.text)\" and \"\(encodedName.text)\" are present; a record has one of them")
+            case (.some(let value), nil):
+                return (true, value)
+            case (nil, .some(let value)):
+                guard case .string(let text) = value else {
+                    throw CaptureLineError(message: "\"\(encodedName.text)\" must be a base64 string, not \(value.typeName)")
                 }
                 guard let decoded = Base64.decode(text) else {
-                    throw CaptureLineError(message: "\"\(encoded.text)\" is not valid base64")
+                    throw CaptureLineError(message: "\"\(encodedName.text)\" is not valid base64")
                 }
                 return (true, decoded)
             case (nil, nil):
@@ -61,42 +118,82 @@ enum CaptureRecord {
             }
         }
 
-        let payload = try bytes(.payload, encoded: .payloadB64)
+        let payload = try bytes(members.payload, .payload, encoded: members.payloadB64, .payloadB64)
         guard payload.present else {
             throw CaptureLineError(message: "no \"payload\" or \"payload_b64\" field, so this is neither a kcat -J record nor a Tollgate capture record")
         }
-        let key = try bytes(.key, encoded: .keyB64).value
-        let headers = try decodeHeaders(fields[.headers]?.value)
-        let timestamp: Int64? = try optionalInteger(fields[.ts], .ts, as: Int64.self)
-        let origin = try decodeOrigin(fields)
-        let format: CaptureFormat = fields[.broker] != nil ? .kcat : .tollgate
-        let message = Message(key: key, value: payload.value ?? [], headers: headers, origin: origin, timestamp: timestamp)
-        return (message, format)
+        let key = try bytes(members.key, .key, encoded: members.keyB64, .keyB64).value
+        let timestamp: Int64? = try optionalInteger(members[.ts], .ts, as: Int64.self)
+        let origin = try decodeOrigin(members)
+        let message = Message(key: key, value: payload.value ?? [], headers: members.headers, origin: origin, timestamp: timestamp)
+        return (message, members.kcat ? .kcat : .tollgate)
     }
 
-    private static func decodeOrigin(_ fields: CaptureLineParser.Fields) throws(CaptureLineError) -> MessageOrigin {
-        if let topic = fields[.topic] {
+    /// The bytes of a `payload` or `key` member: a string's bytes, nil for null, or the text of any
+    /// other value (kcat -s avro writes the decoded value as verbatim JSON: its text is the value).
+    private static func plainBytes(_ p: inout CaptureLineParser) throws(CaptureLineError) -> [UInt8]? {
+        if p.atString { return try p.readStringBytes() }
+        if try p.readNull() { return nil }
+        return p.slice(try p.readValue().raw)
+    }
+
+    /// The `headers` member. kcat's flat array of name and value strings is read straight into
+    /// headers; anything else (an object, `{"b64": ...}` values, a mistake to report) is read as a
+    /// value and taken apart by ``decodeHeaders(_:)``.
+    private static func readHeaders(_ p: inout CaptureLineParser) throws(CaptureLineError) -> [MessageHeader] {
+        let start = p.position
+        if let headers = try flatHeaderPairs(&p) { return headers }
+        p.rewind(to: start)
+        return try decodeHeaders(p.readValue().value)
+    }
+
+    /// `["name", "value" or null, ...]`, or nil (having read some of it) when the value is not
+    /// exactly that.
+    private static func flatHeaderPairs(_ p: inout CaptureLineParser) throws(CaptureLineError) -> [MessageHeader]? {
+        guard p.readArrayBracket() == true else { return nil }
+        var headers: [MessageHeader] = []
+        if p.readArrayBracket() == false { return headers }
+        while true {
+            guard p.atString else { return nil }
+            let name = try p.readText()
+            guard p.readComma() else { return nil }
+            let value: [UInt8]?
+            if p.atString {
+                value = try p.readStringBytes()
+            } else if try p.readNull() {
+                value = nil
+            } else {
+                return nil
+            }
+            headers.append(MessageHeader(name: name, value: value))
+            if p.readComma() { continue }
+            return p.readArrayBracket() == false ? headers : nil
+        }
+    }
+
+    private static func decodeOrigin(_ members: Members) throws(CaptureLineError) -> MessageOrigin {
+        if let topic = members[.topic] {
             let name = try string(topic, .topic)
-            guard let partition = try optionalInteger(fields[.partition], .partition, as: Int32.self) else {
+            guard let partition = try optionalInteger(members[.partition], .partition, as: Int32.self) else {
                 throw CaptureLineError(message: "\"topic\" is present but \"partition\" is missing")
             }
-            guard let offset = try optionalInteger(fields[.offset], .offset, as: Int64.self) else {
+            guard let offset = try optionalInteger(members[.offset], .offset, as: Int64.self) else {
                 throw CaptureLineError(message: "\"topic\" is present but \"offset\" is missing")
             }
             var group: String?
-            if let field = fields[.group], case .string = field.value { group = try string(field, .group) }
+            if case .string(let text)? = members[.group] { group = text }
             return .kafka(topic: name, partition: partition, offset: offset, group: group)
         }
         let rabbit: [Name] = [.exchange, .routingKey, .queue, .deliveryTag]
-        guard rabbit.contains(where: { fields[$0] != nil }) else { return .none }
-        for name in rabbit where fields[name] == nil {
+        guard rabbit.contains(where: { members[$0] != nil }) else { return .none }
+        for name in rabbit where members[name] == nil {
             throw CaptureLineError(message: "a RabbitMQ record needs \(rabbit.map { "\"\($0.text)\"" }.joined(separator: ", ")); \"\(name.text)\" is missing")
         }
-        guard let deliveryTag = try optionalInteger(fields[.deliveryTag], .deliveryTag, as: UInt64.self) else {
+        guard let deliveryTag = try optionalInteger(members[.deliveryTag], .deliveryTag, as: UInt64.self) else {
             throw CaptureLineError(message: "\"delivery_tag\" must be an integer, not null")
         }
-        return .rabbitMQ(exchange: try string(fields[.exchange]!, .exchange), routingKey: try string(fields[.routingKey]!, .routingKey),
-                         queue: try string(fields[.queue]!, .queue), deliveryTag: deliveryTag)
+        return .rabbitMQ(exchange: try string(members[.exchange]!, .exchange), routingKey: try string(members[.routingKey]!, .routingKey),
+                         queue: try string(members[.queue]!, .queue), deliveryTag: deliveryTag)
     }
 
     /// Headers as kcat writes them by default (a flat array of name, value, name, value, ... where a
@@ -152,18 +249,18 @@ enum CaptureRecord {
         }
     }
 
-    private static func string(_ field: CaptureLineParser.Field, _ name: Name) throws(CaptureLineError) -> String {
-        guard case .string(let bytes) = field.value else {
-            throw CaptureLineError(message: "\"\(name.text)\" must be a string, not \(field.value.typeName)")
+    private static func string(_ scalar: Scalar, _ name: Name) throws(CaptureLineError) -> String {
+        guard case .string(let text) = scalar else {
+            throw CaptureLineError(message: "\"\(name.text)\" must be a string, not \(scalar.typeName)")
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return text
     }
 
-    private static func optionalInteger<T: FixedWidthInteger>(_ field: CaptureLineParser.Field?, _ name: Name,
+    private static func optionalInteger<T: FixedWidthInteger>(_ scalar: Scalar?, _ name: Name,
                                                              as type: T.Type) throws(CaptureLineError) -> T?
     {
-        guard let field else { return nil }
-        switch field.value {
+        guard let scalar else { return nil }
+        switch scalar {
         case .null:
             return nil
         case .integer(let negative, let magnitude):
@@ -182,7 +279,7 @@ enum CaptureRecord {
             }
             return value
         default:
-            throw CaptureLineError(message: "\"\(name.text)\" must be an integer, not \(field.value.typeName)")
+            throw CaptureLineError(message: "\"\(name.text)\" must be an integer, not \(scalar.typeName)")
         }
     }
 }
