@@ -146,7 +146,7 @@ for run in 1...args.runs {
             let elapsed = clock.measure {
                 do {
                     result = try Replay.run(captures: [args.capture], pipeline: pipeline, threads: args.threads)
-                    size = result!.jsonValue.serializedBytes(pretty: true).count
+                    size = result!.jsonBytes().count
                 } catch {
                     fail("\(error)")
                 }

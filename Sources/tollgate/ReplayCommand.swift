@@ -107,7 +107,7 @@ struct ReplayCommand: ParsableCommand {
         switch report {
         case .text: bytes = Array(result.text().utf8)
         case .json:
-            bytes = result.jsonValue.serializedBytes(pretty: true)
+            bytes = result.jsonBytes()
             bytes.append(UInt8(ascii: "\n"))
         case .junit: bytes = Array(result.junit().utf8)
         }

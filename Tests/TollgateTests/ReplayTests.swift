@@ -131,7 +131,35 @@ struct ReplayTests {
             var withoutErrors = parallel
             withoutErrors.captureErrors = []
             #expect(withoutErrors == serial, "\(threads) threads")
+            #expect(parallel.jsonBytes() == parallel.jsonValue.serializedBytes(pretty: true))
         }
+    }
+
+    @Test("the JSON report written directly is byte for byte the report's JSON value, for every shape of entry")
+    func jsonBytes() throws {
+        let detail = RejectionDetail(instanceLocation: "/a~1b/0", keywordLocation: "/properties/a/type",
+                                     message: "expected \"string\", found\tnumber \u{1}é😀\\")
+        let report = ReplayReport(
+            captures: ["one.jsonl", "two \"quoted\".jsonl"], total: 7, approved: 2, quarantined: 5,
+            byReason: [("schema-violation", 3), ("malformed-json", 2)],
+            bySchema: [ReplayReport.SchemaCounts(schema: "orders/1", approved: 2, quarantined: 3),
+                       ReplayReport.SchemaCounts(schema: nil, approved: 0, quarantined: 2)],
+            topKeywordLocations: [("/properties/a/type", 3)], topInstanceLocations: [("/a~1b/0", 3)],
+            quarantinedMessages: [
+                ReplayReport.QuarantinedMessage(capture: "one.jsonl:1", origin: .kafka(topic: "t", partition: -1, offset: Int64.max, group: nil),
+                                                reason: .schemaViolation, schema: "orders/1", details: [detail, detail]),
+                ReplayReport.QuarantinedMessage(capture: "one.jsonl:2", origin: .kafka(topic: "t", partition: 3, offset: 0, group: "g"),
+                                                reason: .malformedJSON, schema: nil, details: []),
+                ReplayReport.QuarantinedMessage(capture: "two.jsonl:9", origin: .rabbitMQ(exchange: "", routingKey: "r.k", queue: "q", deliveryTag: UInt64.max),
+                                                reason: .rule("dup"), schema: "orders/1", details: [detail]),
+                ReplayReport.QuarantinedMessage(capture: "two.jsonl:10", origin: .none, reason: .tooLarge, schema: nil, details: []),
+            ],
+            shadowRejections: [("trace", 4)], captureErrors: ["two.jsonl:3: column 1: expected '{'"])
+        #expect(report.jsonBytes() == report.jsonValue.serializedBytes(pretty: true))
+        let empty = ReplayReport.Builder().report(captures: [])
+        #expect(empty.jsonBytes() == empty.jsonValue.serializedBytes(pretty: true))
+        let sample = try Replay.run(captures: [Self.sampleCapture], pipeline: try samplePipeline())
+        #expect(sample.jsonBytes() == sample.jsonValue.serializedBytes(pretty: true))
     }
 
     @Test("a capture file that cannot be opened is an error")

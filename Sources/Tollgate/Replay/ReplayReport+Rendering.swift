@@ -49,6 +49,92 @@ extension ReplayReport {
         ]))
     }
 
+    /// The report as pretty-printed JSON text: exactly ``jsonValue``'s
+    /// `serializedBytes(pretty: true)`, written straight into bytes. A replay's report lists every
+    /// quarantined message, and building the ``JSONValue`` tree of a large one first takes longer
+    /// than the writing.
+    public func jsonBytes() -> [UInt8] {
+        var json = PrettyJSON()
+        json.out.reserveCapacity(1024 + quarantinedMessages.count * 512 + captureErrors.count * 128)
+        json.object { json in
+            json.member("captures", first: true)
+            json.array(captures, indent: 1) { json, capture in json.string(capture) }
+            json.member("total"); json.integer(total)
+            json.member("approved"); json.integer(approved)
+            json.member("quarantined"); json.integer(quarantined)
+            json.member("byReason")
+            json.array(byReason, indent: 1) { json, entry in
+                json.object(indent: 2) { json in
+                    json.member("reason", indent: 3, first: true); json.string(entry.reason)
+                    json.member("count", indent: 3); json.integer(entry.count)
+                }
+            }
+            json.member("bySchema")
+            json.array(bySchema, indent: 1) { json, counts in
+                json.object(indent: 2) { json in
+                    json.member("schema", indent: 3, first: true); json.optionalString(counts.schema)
+                    json.member("approved", indent: 3); json.integer(counts.approved)
+                    json.member("quarantined", indent: 3); json.integer(counts.quarantined)
+                }
+            }
+            for (name, locations, key) in [("topKeywordLocations", topKeywordLocations, "keywordLocation"),
+                                           ("topInstanceLocations", topInstanceLocations, "instanceLocation")] {
+                json.member(name)
+                json.array(locations, indent: 1) { json, entry in
+                    json.object(indent: 2) { json in
+                        json.member(key, indent: 3, first: true); json.string(entry.location)
+                        json.member("count", indent: 3); json.integer(entry.count)
+                    }
+                }
+            }
+            json.member("shadowRejections")
+            json.array(shadowRejections, indent: 1) { json, entry in
+                json.object(indent: 2) { json in
+                    json.member("rule", indent: 3, first: true); json.string(entry.rule)
+                    json.member("count", indent: 3); json.integer(entry.count)
+                }
+            }
+            json.member("quarantinedMessages")
+            json.array(quarantinedMessages, indent: 1) { json, message in
+                json.object(indent: 2) { json in
+                    json.member("capture", indent: 3, first: true); json.string(message.capture)
+                    json.member("origin", indent: 3)
+                    switch message.origin {
+                    case .kafka(let topic, let partition, let offset, let group):
+                        json.object(indent: 3) { json in
+                            json.member("topic", indent: 4, first: true); json.string(topic)
+                            json.member("partition", indent: 4); json.integer(Int(partition))
+                            json.member("offset", indent: 4); json.integer(Int(offset))
+                            if let group { json.member("group", indent: 4); json.string(group) }
+                        }
+                    case .rabbitMQ(let exchange, let routingKey, let queue, let tag):
+                        json.object(indent: 3) { json in
+                            json.member("exchange", indent: 4, first: true); json.string(exchange)
+                            json.member("routingKey", indent: 4); json.string(routingKey)
+                            json.member("queue", indent: 4); json.string(queue)
+                            json.member("deliveryTag", indent: 4); json.out.append(contentsOf: String(tag).utf8)
+                        }
+                    case .none:
+                        json.out.append(contentsOf: "null".utf8)
+                    }
+                    json.member("reason", indent: 3); json.string(message.reason.description)
+                    json.member("schema", indent: 3); json.optionalString(message.schema)
+                    json.member("errors", indent: 3)
+                    json.array(message.details, indent: 3) { json, detail in
+                        json.object(indent: 4) { json in
+                            json.member("instanceLocation", indent: 5, first: true); json.string(detail.instanceLocation)
+                            json.member("keywordLocation", indent: 5); json.string(detail.keywordLocation)
+                            json.member("message", indent: 5); json.string(detail.message)
+                        }
+                    }
+                }
+            }
+            json.member("captureErrors")
+            json.array(captureErrors, indent: 1) { json, error in json.string(error) }
+        }
+        return json.out
+    }
+
     // MARK: Text
 
     /// A readable report: summary, counts, frequent failure locations, then each quarantined message.
@@ -169,4 +255,57 @@ extension ReplayReport {
         }
         return out
     }
+}
+
+/// The pretty layout of ``JSONValue/serializedBytes(pretty:)``, written piece by piece: two spaces
+/// per level, `"name": value`, `[]` for an empty array.
+private struct PrettyJSON {
+    var out: [UInt8] = []
+
+    mutating func newline(_ indent: Int) {
+        out.append(UInt8(ascii: "\n"))
+        for _ in 0..<(indent * 2) { out.append(UInt8(ascii: " ")) }
+    }
+
+    /// `{`, the members `body` writes (each starting with ``member(_:indent:first:)``), `}`.
+    mutating func object(indent: Int = 0, _ body: (inout PrettyJSON) -> Void) {
+        out.append(UInt8(ascii: "{"))
+        body(&self)
+        newline(indent)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// A member's name, on a new line after a comma unless it is the first.
+    mutating func member(_ name: String, indent: Int = 1, first: Bool = false) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        newline(indent)
+        JSONValue.writeString(name, to: &out)
+        out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+    }
+
+    /// An array of `elements` at nesting level `indent` (of the array itself), each written by `element`.
+    mutating func array<C: Collection>(_ elements: C, indent: Int, _ element: (inout PrettyJSON, C.Element) -> Void) {
+        if elements.isEmpty {
+            out.append(contentsOf: [UInt8(ascii: "["), UInt8(ascii: "]")])
+            return
+        }
+        out.append(UInt8(ascii: "["))
+        var first = true
+        for value in elements {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            newline(indent + 1)
+            element(&self, value)
+        }
+        newline(indent)
+        out.append(UInt8(ascii: "]"))
+    }
+
+    mutating func string(_ text: String) { JSONValue.writeString(text, to: &out) }
+
+    mutating func optionalString(_ text: String?) {
+        if let text { string(text) } else { out.append(contentsOf: "null".utf8) }
+    }
+
+    mutating func integer(_ n: Int) { out.append(contentsOf: String(n).utf8) }
 }

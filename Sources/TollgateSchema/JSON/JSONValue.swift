@@ -259,8 +259,9 @@ extension JSONValue: CustomStringConvertible {
     }
 
     /// Appends `s` as a JSON string: quotes, backslashes and control characters escaped, everything
-    /// else copied as UTF-8 in runs.
-    static func writeString(_ s: String, to out: inout [UInt8]) {
+    /// else copied as UTF-8 in runs; as ``serializedBytes(pretty:)`` writes strings. For writers of
+    /// large documents that do not build a ``JSONValue`` first.
+    public static func writeString(_ s: String, to out: inout [UInt8]) {
         var s = s
         s.withUTF8 { utf8 in
             out.reserveCapacity(out.count + utf8.count + 2)
