@@ -14,12 +14,13 @@ out=${BENCH_OUT:-bench-out}
 mkdir -p "$out/kafka"
 
 source scripts/lib/bench.sh
+source scripts/lib/build.sh
 ensure_corpus
 ensure_venv "jsonschema-rs==0.61.0" orjson "confluent-kafka==2.6.1"
-swift build -c release --product tollgate >&2
+release_build tollgate
 cc -O2 -Wall -o "$out/kafka/kafka-baseline" scripts/bench/kafka-baseline.c -lrdkafka
 
-python3 scripts/bench/kafka.py --tollgate "$(swift build -c release --show-bin-path)/tollgate" \
+python3 scripts/bench/kafka.py --tollgate "$(release_bin)/tollgate" \
   --baseline "$out/kafka/kafka-baseline" --python "$out/venv/bin/python" \
   --corpus "$out/corpus/order_events.jsonl" --schema "$shared/bench-corpus/order_event.schema.json" \
   --work "$out/kafka" --runs "${RUNS:-3}"

@@ -15,12 +15,13 @@ out=${BENCH_OUT:-bench-out}
 mkdir -p "$out/rabbitmq"
 
 source scripts/lib/bench.sh
+source scripts/lib/build.sh
 ensure_corpus
 ensure_venv "jsonschema-rs==0.61.0" orjson "pika==1.4.4"
-swift build -c release --product tollgate >&2
+release_build tollgate
 cc -O2 -Wall -o "$out/rabbitmq/rabbitmq-baseline" scripts/bench/rabbitmq-baseline.c -lrabbitmq
 
-"$out/venv/bin/python" scripts/bench/rabbitmq.py --tollgate "$(swift build -c release --show-bin-path)/tollgate" \
+"$out/venv/bin/python" scripts/bench/rabbitmq.py --tollgate "$(release_bin)/tollgate" \
   --baseline "$out/rabbitmq/rabbitmq-baseline" --python "$out/venv/bin/python" \
   --corpus "$out/corpus/order_events.jsonl" --schema "$shared/bench-corpus/order_event.schema.json" \
   --work "$out/rabbitmq" --count "${COUNT:-50000}" --runs "${RUNS:-3}"

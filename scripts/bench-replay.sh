@@ -15,13 +15,12 @@ out=${BENCH_OUT:-bench-out}
 mkdir -p "$out/replay"
 
 source scripts/lib/bench.sh
+source scripts/lib/build.sh
 ensure_corpus
 
-for product in tollgate tollgate-schema-bench tollgate-pipeline-bench; do
-  swift build -c release --product "$product" >&2
-done
+release_build tollgate tollgate-schema-bench tollgate-pipeline-bench
 
-python3 scripts/bench/replay.py --bin "$(swift build -c release --show-bin-path)" \
+python3 scripts/bench/replay.py --bin "$(release_bin)" \
   --corpus "$out/corpus/order_events.jsonl" --labels "$out/corpus/order_events.labels.jsonl" \
   --schema "$shared/bench-corpus/order_event.schema.json" --work "$out/replay" \
   --runs "${RUNS:-5}" --cpu "${BENCH_CPU:-0}"

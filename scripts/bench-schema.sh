@@ -34,8 +34,9 @@ PY
 ensure_venv "jsonschema-rs==0.61.0" "fastjsonschema==2.22.3" orjson
 
 # 3. Tollgate's benchmark program, optimized.
-swift build -c release --product tollgate-schema-bench >&2
-bench="$(swift build -c release --show-bin-path)/tollgate-schema-bench"
+source scripts/lib/build.sh
+release_build tollgate-schema-bench
+bench="$(release_bin)/tollgate-schema-bench"
 
 pin=()
 if command -v taskset >/dev/null 2>&1; then pin=(taskset -c "$cpu"); fi

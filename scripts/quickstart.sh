@@ -8,8 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/packages.sh
+source scripts/lib/build.sh
 
 install_missing "librdkafka-dev=pkg-config --exists rdkafka" "pkg-config=command -v pkg-config"
 require_swift
-swift build -c release --product tollgate >&2
+release_build tollgate
 exec .build/release/tollgate run --config deploy/tollgate-mock.yaml --stop-when-idle 2
