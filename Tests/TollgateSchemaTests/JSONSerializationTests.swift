@@ -17,6 +17,22 @@ struct JSONSerializationTests {
         #expect(JSONValue.string("").serialized() == #""""#)
     }
 
+    @Test("a character to escape at every offset of a long clean run is escaped, and the run copied whole")
+    func escapeAtEveryOffset() throws {
+        // Each special character, and how many bytes its escape adds.
+        for (special, added) in [("\"", 1), ("\\", 1), ("\u{0}", 5), ("\u{1F}", 5), ("\n", 1), ("é", 0)] {
+            for length in [0, 7, 8, 9, 16, 23, 40] {
+                for position in 0...length {
+                    let clean = String(repeating: "abcdefgh", count: 6)
+                    let text = String(clean.prefix(position)) + special + String(clean.dropFirst(position).prefix(length - position))
+                    let serialized = JSONValue.string(text).serialized()
+                    #expect(try JSONValue(parsing: Array(serialized.utf8)) == .string(text), "\(serialized)")
+                    #expect(serialized.utf8.count == text.utf8.count + 2 + added, "\(serialized)")
+                }
+            }
+        }
+    }
+
     @Test("numbers: integers in full, others as description", arguments: [
         ("0", "0"), ("-0", "0"), ("7", "7"), ("-8900", "-8900"), ("100", "100"), ("18446744073709551615", "18446744073709551615"),
         ("1e20", "100000000000000000000"), ("0.5", "0.5"), ("-1.25e-3", "-0.00125"), ("1e200", "1e+200"),

@@ -266,8 +266,13 @@ extension JSONValue: CustomStringConvertible {
         s.withUTF8 { utf8 in
             out.reserveCapacity(out.count + utf8.count + 2)
             out.append(UInt8(ascii: "\""))
+            // Most strings need no escape: find that out eight bytes at a time and copy them whole.
+            var clean = 0
+            if let base = utf8.baseAddress {
+                while clean + 8 <= utf8.count && !needsEscape(UnsafeRawPointer(base + clean).loadUnaligned(as: UInt64.self)) { clean += 8 }
+            }
             var run = 0
-            for (i, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            for (i, byte) in utf8.enumerated().dropFirst(clean) where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                 if i > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
                 run = i + 1
                 out.append(UInt8(ascii: "\\"))
@@ -287,6 +292,18 @@ extension JSONValue: CustomStringConvertible {
             if utf8.count > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
             out.append(UInt8(ascii: "\""))
         }
+    }
+
+    /// Whether any of the eight bytes of `word` is a quote, a backslash or below 0x20. Borrows may
+    /// flag a byte above a real match, never a word without one.
+    @inline(__always)
+    private static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        let control = (word &- ones &* 0x20) & ~word   // high bit where a byte is below 0x20
+        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | control) & highs != 0
     }
 }
 
