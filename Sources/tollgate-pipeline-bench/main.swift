@@ -37,6 +37,7 @@ struct Arguments {
                       decode    read and decode the capture file, nothing else
                       serial    decode and evaluate on this thread, one message after another (no report)
                       replay    Replay.run on the capture file with --threads workers, plus rendering the JSON report
+                      none      nothing: loading the corpus and the capture only
                     """)
                 exit(0)
             default:
@@ -153,6 +154,8 @@ for run in 1...args.runs {
             }
             precondition(size > 0)
             report(stage, run: run, seconds: seconds(elapsed), messages: result!.total, rejected: result!.quarantined)
+        case "none":
+            break   // set-up only, for instruction counts (scripts/count-replay-instructions.sh)
         default:
             fail("unknown stage \(stage)")
         }
