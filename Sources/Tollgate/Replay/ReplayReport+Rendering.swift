@@ -62,13 +62,7 @@ extension ReplayReport {
             json.member("total"); json.integer(total)
             json.member("approved"); json.integer(approved)
             json.member("quarantined"); json.integer(quarantined)
-            json.member("byReason")
-            json.array(byReason, indent: 1) { json, entry in
-                json.object(indent: 2) { json in
-                    json.member("reason", indent: 3, first: true); json.string(entry.reason)
-                    json.member("count", indent: 3); json.integer(entry.count)
-                }
-            }
+            json.counts("byReason", key: "reason", byReason.map { ($0.reason, $0.count) })
             json.member("bySchema")
             json.array(bySchema, indent: 1) { json, counts in
                 json.object(indent: 2) { json in
@@ -77,23 +71,9 @@ extension ReplayReport {
                     json.member("quarantined", indent: 3); json.integer(counts.quarantined)
                 }
             }
-            for (name, locations, key) in [("topKeywordLocations", topKeywordLocations, "keywordLocation"),
-                                           ("topInstanceLocations", topInstanceLocations, "instanceLocation")] {
-                json.member(name)
-                json.array(locations, indent: 1) { json, entry in
-                    json.object(indent: 2) { json in
-                        json.member(key, indent: 3, first: true); json.string(entry.location)
-                        json.member("count", indent: 3); json.integer(entry.count)
-                    }
-                }
-            }
-            json.member("shadowRejections")
-            json.array(shadowRejections, indent: 1) { json, entry in
-                json.object(indent: 2) { json in
-                    json.member("rule", indent: 3, first: true); json.string(entry.rule)
-                    json.member("count", indent: 3); json.integer(entry.count)
-                }
-            }
+            json.counts("topKeywordLocations", key: "keywordLocation", topKeywordLocations.map { ($0.location, $0.count) })
+            json.counts("topInstanceLocations", key: "instanceLocation", topInstanceLocations.map { ($0.location, $0.count) })
+            json.counts("shadowRejections", key: "rule", shadowRejections.map { ($0.rule, $0.count) })
             json.member("quarantinedMessages")
             json.array(quarantinedMessages, indent: 1) { json, message in
                 json.object(indent: 2) { json in
@@ -299,6 +279,17 @@ private struct PrettyJSON {
         }
         newline(indent)
         out.append(UInt8(ascii: "]"))
+    }
+
+    /// A top-level member `name` listing `{key: text, "count": n}` objects.
+    mutating func counts(_ name: String, key: String, _ entries: [(String, Int)]) {
+        member(name)
+        array(entries, indent: 1) { json, entry in
+            json.object(indent: 2) { json in
+                json.member(key, indent: 3, first: true); json.string(entry.0)
+                json.member("count", indent: 3); json.integer(entry.1)
+            }
+        }
     }
 
     mutating func string(_ text: String) { JSONValue.writeString(text, to: &out) }
