@@ -96,8 +96,11 @@ struct CaptureLineParser {
             case (12, UInt8(ascii: "d")): candidate = .deliveryTag
             default: return nil
             }
-            let same = utf8[candidate.rawValue].withUnsafeBufferPointer { memcmp($0.baseAddress!, name.baseAddress!, $0.count) == 0 }
-            return same ? candidate : nil
+            // At most twelve bytes: a loop beats a call to memcmp.
+            return utf8[candidate.rawValue].withUnsafeBufferPointer { known in
+                for index in 1..<known.count where known[index] != name[index] { return nil }
+                return candidate
+            }
         }
     }
 
@@ -341,12 +344,17 @@ struct CaptureLineParser {
         var overflow = false
         var digits = 0
         while i < end, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") {
-            let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[i] - UInt8(ascii: "0")))
-            overflow = overflow || o1 || o2
-            magnitude = sum
-            digits += 1
-            i += 1
+            let digit = UInt64(bytes[i] &- UInt8(ascii: "0"))
+            if digits < 19 {
+                magnitude = magnitude &* 10 &+ digit   // 19 digits always fit 64 bits
+            } else {
+                let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times10.addingReportingOverflow(digit)
+                overflow = overflow || o1 || o2
+                magnitude = sum
+            }
+            digits &+= 1
+            i &+= 1
         }
         guard digits > 0 else { i = start; throw error("expected digits in a number") }
         var integral = !overflow
