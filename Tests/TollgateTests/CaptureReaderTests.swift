@@ -4,6 +4,24 @@ import Testing
 
 @Suite("Capture files: streaming reader")
 struct CaptureReaderTests {
+    /// The resident bytes of this process's mappings of `path` (the `Rss` of their entries in
+    /// /proc/self/smaps), nil when it has none.
+    static func residentBytes(ofMapping path: String) -> Int? {
+        // Read to the end: /proc files say they are empty.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/smaps"), let data = try? handle.readToEnd() else { return nil }
+        var inMapping = false
+        var total: Int?
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            if let first = line.first, first.isHexDigit, line.contains("-"), !line.hasSuffix(" kB") {
+                inMapping = line.hasSuffix(path)
+            } else if inMapping, line.hasPrefix("Rss:") {
+                let kib = Int(line.dropFirst(4).dropLast(3).trimmingCharacters(in: .whitespaces)) ?? 0
+                total = (total ?? 0) + kib * 1024
+            }
+        }
+        return total
+    }
+
     static func write(_ bytes: [UInt8], to name: String, in dir: TemporaryDirectory) throws -> String {
         let path = dir.file(name)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -57,12 +75,40 @@ struct CaptureReaderTests {
         #expect(read == count)
         #expect(kcat == count / 2)
         #expect(largestBuffer < 4 * chunk, "held \(largestBuffer) bytes of a \(size)-byte file")
-        // Mapped, the file is read in place: no buffer at all.
-        let mapped = try CaptureReader(path: path)
-        var mappedCount = 0
-        while try mapped.nextMessage() != nil { mappedCount += 1 }
-        #expect(mappedCount == count)
-        #expect(mapped.bufferCapacity == 0)
+        // Mapped, the file is read in place: no buffer at all, and the pages read are given back
+        // as it goes, so the mapping's resident share stays near CaptureReader.releaseBytes.
+        let limit = CaptureReader.releaseBytes + (3 << 20)
+        do {
+            let mapped = try CaptureReader(path: path)
+            var mappedCount = 0
+            var resident = 0
+            while try mapped.nextMessage() != nil {
+                mappedCount += 1
+                if mappedCount % 20_000 == 0 { resident = max(resident, Self.residentBytes(ofMapping: path) ?? 0) }
+            }
+            #expect(mappedCount == count)
+            #expect(mapped.bufferCapacity == 0)
+            #expect(resident > 0 && resident < limit, "\(resident) bytes of a \(size)-byte file resident")
+        }
+        #expect(Self.residentBytes(ofMapping: path) == nil, "unmapped with its reader")
+
+        // Line batches, as replay takes them: pages behind the lines out are given back.
+        let batched = try CaptureReader(path: path)
+        var batchedCount = 0
+        var resident = 0
+        while true {
+            let batch = batched.nextLines(maxLines: 256, maxBytes: 64 << 10)
+            batched.releaseMappedPages(keeping: 1 << 20)
+            if batch.entries.isEmpty { break }
+            for case .line(let range, let number) in batch.entries {
+                _ = try batch.withBytes { CaptureReader.decode($0, range, file: path, line: number) }.get()
+                batchedCount += 1
+                if batchedCount % 20_000 == 0 { resident = max(resident, Self.residentBytes(ofMapping: path) ?? 0) }
+            }
+        }
+        #expect(batchedCount == count)
+        #expect(resident > 0 && resident < limit, "\(resident) bytes of a \(size)-byte file resident")
+        #expect(size > 2 * limit, "the file is large enough for the limit to mean something")
     }
 
     @Test("lines split across chunk boundaries read the same as from memory")

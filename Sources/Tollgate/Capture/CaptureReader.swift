@@ -46,6 +46,24 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     private var failed = false
     /// `buffer` is shared with a line batch, so the next read starts a new one.
     private var handedOut = false
+    /// The mapped file's pages before this offset have been given back.
+    private var released = 0
+
+    /// Bytes of a mapped file given back at a time, by ``releaseMappedPages(keeping:)``.
+    static let releaseBytes = 8 << 20
+
+    /// Gives back the mapped file's pages more than `keeping` bytes behind the next line to be
+    /// handed out, `releaseBytes` at a time: their lines have been decoded by whoever took them, as
+    /// long as no more than `keeping` bytes of lines are out and undecoded. (The kernel maps pages
+    /// around each page read, so pages just behind the reading are not given back: they would be
+    /// mapped again at once.) A page needed after all is read again from the file.
+    func releaseMappedPages(keeping: Int) {
+        guard let mapped else { return }
+        let upTo = start - keeping
+        guard upTo - released >= Self.releaseBytes else { return }
+        mapped.release(released..<upTo)
+        released = upTo
+    }
 
     /// Bytes of the file handed out as lines so far (newlines included), for progress reports.
     public private(set) var bytesRead = 0
@@ -104,6 +122,7 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     ///   is neither format (the next call goes on after it), or `.unreadable` when reading fails (the
     ///   stream ends).
     public func nextMessage() throws(TollgateError) -> CapturedMessage? {
+        releaseMappedPages(keeping: 1 << 20)
         while let line = try nextLine() {
             if isBlank(line) { continue }
             return try withBytes { CaptureReader.decode($0, line, file: path, line: lineNumber) }.get()
@@ -334,5 +353,19 @@ final class MappedCapture: @unchecked Sendable {
 
     deinit {
         munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+    }
+
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// Gives back the pages that lie wholly inside `range`: otherwise every page read stays in the
+    /// process's resident memory to the end, and a replay of a capture of gigabytes looks like a
+    /// process of gigabytes. Safe at any time: the mapping is private and never written, so a page
+    /// given back that is read again is read again from the file.
+    func release(_ range: Range<Int>) {
+        let page = Self.pageSize
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound / page * page
+        guard start < end, let base = bytes.baseAddress else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 }

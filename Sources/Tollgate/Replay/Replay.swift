@@ -55,6 +55,8 @@ public enum Replay {
                 while true {
                     inFlight.wait()
                     let batch = reader.nextLines(maxLines: batchLines, maxBytes: batchBytes)
+                    // Lines out and not yet decoded: at most the batches in flight (and a line each).
+                    reader.releaseMappedPages(keeping: (workers * 4 + 1) * batchBytes + (1 << 20))
                     if batch.entries.isEmpty {
                         inFlight.signal()
                         break
