@@ -397,20 +397,9 @@ struct CaptureLineParser {
             target.update(from: base + open + 1, count: n)
             var p = firstStop
             while true {
+                // Runs and `\"` escapes in bulk; then, byte by byte, whatever stopped it: the
+                // closing quote, another escape, or a byte of the line's last ten.
                 Self.copyQuoteEscaped(base, at: &p, limit: limit, into: target, at: &n)
-                while p + 8 <= limit {
-                    let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
-                    UnsafeMutableRawPointer(target + n).storeBytes(of: word, as: UInt64.self)
-                    let mask = Self.quoteOrBackslashMask(UInt64(littleEndian: word))
-                    if mask != 0 {
-                        let run = mask.trailingZeroBitCount >> 3
-                        p += run
-                        n += run
-                        break
-                    }
-                    p += 8
-                    n += 8
-                }
                 guard p < limit else { break }
                 let c = base[p]
                 if c == UInt8(ascii: "\"") {
@@ -418,21 +407,12 @@ struct CaptureLineParser {
                     break
                 }
                 guard c == UInt8(ascii: "\\") else {
-                    // Within the last 8 bytes of the line, byte by byte.
                     target[n] = c
                     n += 1
                     p += 1
                     continue
                 }
                 guard p + 1 < limit else { break }
-                let escaped = base[p + 1]
-                if escaped == UInt8(ascii: "\"") || escaped == UInt8(ascii: "\\") {
-                    // kcat's escapes of a JSON payload's own quotes: the common case, inline.
-                    target[n] = escaped
-                    n += 1
-                    p += 2
-                    continue
-                }
                 do throws(CaptureLineError) {
                     try decodeEscape(base, at: &p, limit: limit, into: target, at: &n)
                 } catch {
@@ -500,32 +480,23 @@ struct CaptureLineParser {
     private mutating func scanString() throws(CaptureLineError) -> (contentEnd: Int, escaped: Bool) {
         let open = i
         let end = self.end
-        // Payloads make up most of a capture, so this loop looks at eight bytes at a time.
-        let found: (close: Int, escaped: Bool)? = { (buffer: UnsafeBufferPointer<UInt8>) in
-            guard let base = buffer.baseAddress else { return nil }
-            var p = open + 1
-            var escaped = false
-            while true {
-                while p + 8 <= end {
-                    let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
-                    let mask = Self.quoteOrBackslashMask(word)
-                    if mask != 0 {
-                        p += mask.trailingZeroBitCount >> 3
-                        break
-                    }
-                    p += 8
-                }
-                guard p < end else { return nil }
-                switch base[p] {
-                case UInt8(ascii: "\""): return (p, escaped)
-                case UInt8(ascii: "\\"): escaped = true; p += 2
-                default: p += 1
-                }
+        let base = bytes.baseAddress!
+        var p = open + 1
+        var escaped = false
+        var found: Int?
+        while true {
+            p = Self.firstQuoteOrBackslash(base, from: p, limit: end)
+            guard p < end else { break }
+            if base[p] == UInt8(ascii: "\"") {
+                found = p
+                break
             }
-        }(bytes)
+            escaped = true
+            p += 2
+        }
         guard let found else { throw error("the string that starts here is not closed on this line", at: open) }
-        i = found.close + 1
-        return (found.close, found.escaped)
+        i = found + 1
+        return (found, escaped)
     }
 
     /// High bit set in each byte of `word` that is `"` or `\`. Borrows can only mark bytes above a
