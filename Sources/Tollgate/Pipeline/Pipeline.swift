@@ -67,17 +67,8 @@ public final class Pipeline: Sendable {
             !rules.isEmpty || binding.selectors.contains { if case .payloadPointer = $0 { true } else { false } }
         }
         fixedChoices = zip(bindings, boundSubjects).map { binding, subject in
-            binding.selectors.map { selector -> Result<SchemaVersion, Rejection>? in
-                switch selector {
-                case .version(let version):
-                    return Pipeline.check(Selection(reference: SchemaReference(subject: binding.subject, version: version), how: "the binding's default"),
-                                          binding, subject)
-                case .latest:
-                    return Pipeline.check(Selection(reference: SchemaReference(subject: binding.subject, version: subject.latest.version), how: "the latest version"),
-                                          binding, subject)
-                case .confluentWireFormat, .header, .payloadPointer:
-                    return nil
-                }
+            binding.selectors.map { selector in
+                Pipeline.fixedSelection(selector, binding: binding, subject: subject).map { Pipeline.check($0, binding, subject) }
             }
         }
         self.rules = rules
@@ -351,10 +342,22 @@ public final class Pipeline: Sendable {
                 return .invalid("payload value at \(pointer), \"\(text)\", is neither subject/version nor a version number\(mapping.isEmpty ? "" : " nor one of the mapped values")")
             }
             return .selected(Selection(reference: reference, how: "payload \(pointer)"))
+        case .version, .latest:
+            // Worked out once, in `fixedChoices`; `choose` does not get here with them.
+            return .selected(Pipeline.fixedSelection(selector, binding: binding, subject: subject)!)
+        }
+    }
+
+    /// What a selector that does not look at the message selects (`.version`, `.latest`); nil for
+    /// the others.
+    private static func fixedSelection(_ selector: SchemaSelector, binding: Binding, subject: SchemaSubject) -> Selection? {
+        switch selector {
         case .version(let version):
-            return .selected(Selection(reference: SchemaReference(subject: binding.subject, version: version), how: "the binding's default"))
+            return Selection(reference: SchemaReference(subject: binding.subject, version: version), how: "the binding's default")
         case .latest:
-            return .selected(Selection(reference: SchemaReference(subject: binding.subject, version: subject.latest.version), how: "the latest version"))
+            return Selection(reference: SchemaReference(subject: binding.subject, version: subject.latest.version), how: "the latest version")
+        case .confluentWireFormat, .header, .payloadPointer:
+            return nil
         }
     }
 
