@@ -82,24 +82,26 @@ public struct ReplayReport: Sendable, Hashable {
         /// Records `count` messages approved by `schema` without shadow rejections, for which the
         /// report keeps nothing but the counts.
         mutating func recordApproved(schema: String?, count: Int) {
+            tally(count, approved: true, schema: schema)
+        }
+
+        /// Adds `count` messages to the totals and to their schema's counts.
+        private mutating func tally(_ count: Int, approved isApproved: Bool, schema: String?) {
             total += count
-            approved += count
-            if let schema { schemas[schema, default: (0, 0)].approved += count } else { noSchema.approved += count }
+            if isApproved { approved += count } else { quarantined += count }
+            if let schema {
+                if isApproved { schemas[schema, default: (0, 0)].approved += count } else { schemas[schema, default: (0, 0)].quarantined += count }
+            } else if isApproved {
+                noSchema.approved += count
+            } else {
+                noSchema.quarantined += count
+            }
         }
 
         /// Counts `verdict` in the totals; returns its quarantine reason, if any.
         private mutating func count(_ verdict: Verdict) -> QuarantineReason? {
-            total += 1
+            tally(1, approved: verdict.isApproved, schema: verdict.schema)
             for rule in verdict.shadowRejections { shadow[rule, default: 0] += 1 }
-            let approvedNow = verdict.isApproved
-            if approvedNow { approved += 1 } else { quarantined += 1 }
-            if let schema = verdict.schema {
-                if approvedNow { schemas[schema, default: (0, 0)].approved += 1 } else { schemas[schema, default: (0, 0)].quarantined += 1 }
-            } else if approvedNow {
-                noSchema.approved += 1
-            } else {
-                noSchema.quarantined += 1
-            }
             guard let reason = verdict.reason else { return nil }
             reasons[reason.description, default: 0] += 1
             if reason == .schemaViolation {
