@@ -52,19 +52,6 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     /// Bytes of a mapped file given back at a time, by ``releaseMappedPages(keeping:)``.
     static let releaseBytes = 8 << 20
 
-    /// Gives back the mapped file's pages more than `keeping` bytes behind the next line to be
-    /// handed out, `releaseBytes` at a time: their lines have been decoded by whoever took them, as
-    /// long as no more than `keeping` bytes of lines are out and undecoded. (The kernel maps pages
-    /// around each page read, so pages just behind the reading are not given back: they would be
-    /// mapped again at once.) A page needed after all is read again from the file.
-    func releaseMappedPages(keeping: Int) {
-        guard let mapped else { return }
-        let upTo = start - keeping
-        guard upTo - released >= Self.releaseBytes else { return }
-        mapped.release(released..<upTo)
-        released = upTo
-    }
-
     /// Bytes of the file handed out as lines so far (newlines included), for progress reports.
     public private(set) var bytesRead = 0
 
@@ -202,6 +189,19 @@ public final class CaptureReader: Sequence, IteratorProtocol {
             }
         }
         return batch
+    }
+
+    /// Gives back the mapped file's pages more than `keeping` bytes behind the next line to be
+    /// handed out, `releaseBytes` at a time: their lines have been decoded by whoever took them, as
+    /// long as no more than `keeping` bytes of lines are out and undecoded. (The kernel maps pages
+    /// around each page read, so pages just behind the reading are not given back: they would be
+    /// mapped again at once.) A page needed after all is read again from the file.
+    func releaseMappedPages(keeping: Int) {
+        guard let mapped else { return }
+        let upTo = start - keeping
+        guard upTo - released >= Self.releaseBytes else { return }
+        mapped.release(released..<upTo)
+        released = upTo
     }
 
     /// Whether ``nextLine()`` can answer from the buffer, without reading.

@@ -144,8 +144,8 @@ public enum Replay {
     static let workerStackBytes = 16 << 20
 
     /// Lines per batch, and bytes after which a batch is closed early: small enough to spread a
-    /// capture over the workers evenly. A batch shares the reader's buffer (1 MiB chunks), so at most
-    /// a few of those are held while batches are in flight.
+    /// capture over the workers evenly. A batch shares the mapped file, or for a pipe the reader's
+    /// buffer (1 MiB chunks), so at most a few of those are held while batches are in flight.
     static let batchLines = 256
     static let batchBytes = 512 << 10
 
