@@ -64,6 +64,14 @@ struct KafkaRunCommandTests {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Starts `tollgate kafka-mock` with one broker and `topics` (`name:partitions`) in `sandbox`, and
+    /// waits for the bootstrap servers it prints first.
+    static func startMock(_ tollgate: URL, topics: [String], in sandbox: TollgateSandbox) throws -> (mock: Child, brokers: String) {
+        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1"] + topics.flatMap { ["--topic", $0] }, in: sandbox.directory, name: "mock")
+        try waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
+        return (mock, mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces))
+    }
+
     static func waitFor(_ what: String, seconds: Double = 30, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while try !condition() {
@@ -81,10 +89,7 @@ struct KafkaRunCommandTests {
     func endToEnd() throws {
         let sandbox = try TollgateSandbox()
         let tollgate = try TollgateBinary.url()
-        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1", "--topic", "orders:4", "--topic", "orders.approved:2",
-                                        "--topic", "orders.quarantine:1"], in: sandbox.directory, name: "mock")
-        try Self.waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
-        let brokers = mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+        let (mock, brokers) = try KafkaRunCommandTests.startMock(tollgate, topics: ["orders:4", "orders.approved:2", "orders.quarantine:1"], in: sandbox)
         #expect(brokers.hasPrefix("127.0.0.1:"), "\(mock.errors)")
 
         // The sample events, one per line, each with a trace-id header; one line is not JSON.
@@ -163,10 +168,8 @@ struct KafkaRunCommandTests {
     func sigkill() throws {
         let sandbox = try TollgateSandbox()
         let tollgate = try TollgateBinary.url()
-        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1", "--topic", "events:12", "--topic", "events.approved:6",
-                                        "--topic", "events.quarantine:12"], in: sandbox.directory, name: "mock")
-        try Self.waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
-        let brokers = mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+        let (mock, brokers) = try KafkaRunCommandTests.startMock(tollgate, topics: ["events:12", "events.approved:6", "events.quarantine:12"], in: sandbox)
+        defer { withExtendedLifetime(mock) {} }   // the cluster stops when its Child goes
 
         // 150,000 keyed events, one in five invalid, produced by kcat (key|value): enough that the
         // run is still at work a second after it starts.
@@ -224,9 +227,8 @@ struct KafkaRunCommandTests {
     func capture() throws {
         let sandbox = try TollgateSandbox()
         let tollgate = try TollgateBinary.url()
-        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1", "--topic", "orders:3"], in: sandbox.directory, name: "mock")
-        try Self.waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
-        let brokers = mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+        let (mock, brokers) = try KafkaRunCommandTests.startMock(tollgate, topics: ["orders:3"], in: sandbox)
+        defer { withExtendedLifetime(mock) {} }   // the cluster stops when its Child goes
         // 30 keyed messages over 3 partitions (kcat's partitioner), one payload with raw non-UTF-8 bytes.
         var input = ""
         for i in 0..<30 { input += "o-\(i)|" + (i == 7 ? "{\"id\":\"\u{00FF}\u{00FE}\"}" : "{\"id\":\"o-\(i)\",\"n\":\(i)}") + "\n" }

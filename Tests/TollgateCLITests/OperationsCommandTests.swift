@@ -197,10 +197,7 @@ struct OperationsCommandTests {
     func readinessFlips() throws {
         let sandbox = try TollgateSandbox()
         let tollgate = try TollgateBinary.url()
-        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1", "--topic", "orders:2", "--topic", "orders.approved:1", "--topic", "orders.quarantine:1"],
-                             in: sandbox.directory, name: "mock")
-        try KafkaRunCommandTests.waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
-        let brokers = mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+        let (mock, brokers) = try KafkaRunCommandTests.startMock(tollgate, topics: ["orders:2", "orders.approved:1", "orders.quarantine:1"], in: sandbox)
         try sandbox.write("tollgate.yaml", """
             source: {kafka: {brokers: "\(brokers)", topics: [orders], group: readiness}}
             routes: {approved: orders.approved, quarantine: orders.quarantine}
@@ -239,10 +236,8 @@ struct OperationsCommandTests {
     func sigtermMidStream() throws {
         let sandbox = try TollgateSandbox()
         let tollgate = try TollgateBinary.url()
-        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1", "--topic", "events:4", "--topic", "events.approved:2", "--topic", "events.quarantine:2"],
-                             in: sandbox.directory, name: "mock")
-        try KafkaRunCommandTests.waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
-        let brokers = mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+        let (mock, brokers) = try KafkaRunCommandTests.startMock(tollgate, topics: ["events:4", "events.approved:2", "events.quarantine:2"], in: sandbox)
+        defer { withExtendedLifetime(mock) {} }   // the cluster stops when its Child goes
         let count = 40_000
         let input = (0..<count).map { i in "k\(i)\t" + (i % 5 == 0 ? "{\"id\": \(i)" : "{\"id\": \"o\(i)\", \"n\": \(i)}") }.joined(separator: "\n") + "\n"
         _ = try KafkaRunCommandTests.runKcat(["-P", "-b", brokers, "-t", "events", "-K", "\t"], input: input)

@@ -257,10 +257,8 @@ struct RabbitMQRunCommandTests {
         let prefix = "tollgate-cli.cross.\(UUID().uuidString.prefix(8))"
         defer { Self.cleanUp(prefix) }
         let tollgate = try TollgateBinary.url()
-        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1", "--topic", "events.approved:4", "--topic", "events.quarantine:4"],
-                             in: sandbox.directory, name: "mock")
-        try KafkaRunCommandTests.waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
-        let brokers = mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+        let (mock, brokers) = try KafkaRunCommandTests.startMock(tollgate, topics: ["events.approved:4", "events.quarantine:4"], in: sandbox)
+        defer { withExtendedLifetime(mock) {} }   // the cluster stops when its Child goes
         try sandbox.write("schemas/events/1.json", Self.schema)
         try sandbox.write("tollgate.yaml", Self.configuration(prefix, routes: """
               approved: {kafka: {brokers: "\(brokers)", topic: events.approved}}
@@ -297,9 +295,8 @@ struct RabbitMQRunCommandTests {
         let prefix = "tollgate-cli.k2r.\(UUID().uuidString.prefix(8))"
         defer { Self.cleanUp(prefix) }
         let tollgate = try TollgateBinary.url()
-        let mock = try Child(tollgate, ["kafka-mock", "--brokers", "1", "--topic", "events:4"], in: sandbox.directory, name: "mock")
-        try KafkaRunCommandTests.waitFor("the mock cluster's bootstrap servers") { mock.output.contains("\n") }
-        let brokers = mock.output.split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+        let (mock, brokers) = try KafkaRunCommandTests.startMock(tollgate, topics: ["events:4"], in: sandbox)
+        defer { withExtendedLifetime(mock) {} }   // the cluster stops when its Child goes
         let count = 2_000
         var input = ""
         for i in 0..<count { input += "k-\(i)|{\"id\":\"k-\(i)\",\"n\":\(i % 4 == 0 ? -1 : i)}\n" }
