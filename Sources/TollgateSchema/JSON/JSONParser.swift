@@ -42,8 +42,22 @@ struct JSONParser: ~Copyable {
         }
         var parser = JSONParser(input: input, limits: limits, buffers: buffers)
         defer { parser.store(into: &buffers) }
-        try parser.run()
+        try parser.run(PlainText.self)
         return (parser.count, parser.arenaCount)
+    }
+
+    /// Parses a document written as the content of a JSON string literal (``StringLiteralText``) into
+    /// `buffers`: `input` starts just after the literal's opening quote and may go on past its closing
+    /// one. Returns the number of tape entries and the offset of the closing quote. Strings on the tape
+    /// point into `input`. Throws for anything that form does not take as well as for a document that
+    /// is not valid; only parsing the unescaped bytes tells which, and gives the exact error.
+    static func parseStringLiteralContent(_ input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits,
+                                          into buffers: inout ParseBuffers) throws(JSONParseError) -> (count: Int, end: Int)
+    {
+        var parser = JSONParser(input: input, limits: limits, buffers: buffers)
+        defer { parser.store(into: &buffers) }
+        try parser.run(StringLiteralText.self)
+        return (parser.count, parser.pos)
     }
 
     private init(input: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits, buffers: borrowing ParseBuffers) {
@@ -147,24 +161,21 @@ struct JSONParser: ~Copyable {
     // MARK: Driver
 
     @inline(__always)
-    private mutating func skipWhitespace() {
-        while pos < end {
-            let c = base[pos]
-            // space, \t, \n, \r
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos &+= 1 } else { return }
-        }
+    private mutating func skipWhitespace<Form: JSONTextForm>(_ form: Form.Type) {
+        Form.skipSpace(base, &pos, end)
     }
 
     /// The parse loop. Position, tape and stack live in locals so they stay in registers; slow
-    /// paths (escaped or non-ASCII strings, errors) sync them back to `self` first.
-    private mutating func run() throws(JSONParseError) {
+    /// paths (escaped or non-ASCII strings, errors) sync them back to `self` first. Specialised for
+    /// each form of text, so plain JSON pays nothing for the string-literal form.
+    private mutating func run<Form: JSONTextForm>(_ form: Form.Type) throws(JSONParseError) {
         if end >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF {
             guard limits.allowsByteOrderMark else {
                 throw fail(.unexpectedCharacter, "unexpected UTF-8 byte order mark at the start of the document", at: 0)
             }
             pos = 3
         }
-        skipWhitespace()
+        skipWhitespace(Form.self)
         if pos >= end {
             throw fail(.emptyInput, end == 0 ? "empty input, expected a JSON value" : "input holds only whitespace, expected a JSON value")
         }
@@ -215,27 +226,26 @@ struct JSONParser: ~Copyable {
         var inObject = false
         var expectKey = false
 
-        // Space, \t, \n, \r as a bit mask over byte values 0...32.
-        @inline(__always) func isSpace(_ c: UInt8) -> Bool { c <= 0x20 && (UInt64(0x1_0000_2600) >> UInt64(c)) & 1 != 0 }
+        let quote = Form.quoteWidth
 
         parseValue: while true {
             if expectKey {
                 expectKey = false
-                while p < end && isSpace(base[p]) { p &+= 1 }
+                Form.skipSpace(base, &p, end)
                 var print: UInt64 = 0
                 var keyParsed = false
                 let keyOffset = p
                 // Keys are almost always plain ASCII: take them without leaving the loop.
-                if p < end && base[p] == UInt8(ascii: "\"") {
-                    let close = JSONParser.scanPlainString(base, p &+ 1, end)
+                if Form.isQuote(base, p, end) {
+                    let close = Form.scanPlainString(base, p &+ quote, end)
                     if close >= 0 {
-                        var q = close &+ 1
-                        while q < end && isSpace(base[q]) { q &+= 1 }
+                        var q = close &+ quote
+                        Form.skipSpace(base, &q, end)
                         if q < end && base[q] == UInt8(ascii: ":") {
-                            let length = close &- p &- 1
-                            push(TapeNode(kind: .string, a: UInt32(p &+ 1), b: UInt64(length)))
+                            let length = close &- p &- quote
+                            push(TapeNode(kind: .string, a: UInt32(p &+ quote), b: UInt64(length)))
                             print = length == 0 ? 0
-                                : UInt64(truncatingIfNeeded: length) << 16 | UInt64(base[p &+ 1]) << 8 | UInt64(base[close &- 1])
+                                : UInt64(truncatingIfNeeded: length) << 16 | UInt64(base[p &+ quote]) << 8 | UInt64(base[close &- 1])
                             p = q &+ 1
                             keyParsed = true
                         }
@@ -243,7 +253,7 @@ struct JSONParser: ~Copyable {
                 }
                 if !keyParsed {
                     sync()
-                    try parseKey()
+                    try parseKey(Form.self)
                     reload()
                     print = JSONParser.fingerprint(TapeView(nodes: out, count: n, input: base, arena: arena.map { UnsafePointer($0) }).string(n &- 1))
                 }
@@ -271,17 +281,17 @@ struct JSONParser: ~Copyable {
                     keyTop &+= 1
                 }
             }
-            while p < end && isSpace(base[p]) { p &+= 1 }
+            Form.skipSpace(base, &p, end)
             guard p < end else { pos = p; throw unexpected("a value") }
             let c = base[p]
-            if c == UInt8(ascii: "\"") {
-                let close = JSONParser.scanPlainString(base, p &+ 1, end)
+            if Form.isQuote(base, p, end) {
+                let close = Form.scanPlainString(base, p &+ quote, end)
                 if close >= 0 {
-                    push(TapeNode(kind: .string, a: UInt32(p &+ 1), b: UInt64(close &- p &- 1)))
-                    p = close &+ 1
+                    push(TapeNode(kind: .string, a: UInt32(p &+ quote), b: UInt64(close &- p &- quote)))
+                    p = close &+ quote
                 } else {
                     sync()
-                    try parseString()
+                    try parseString(Form.self)
                     reload()
                 }
             } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
@@ -304,7 +314,7 @@ struct JSONParser: ~Copyable {
                 inObject = isObject
                 push(TapeNode(kind: isObject ? .object : .array))
                 p &+= 1
-                while p < end && isSpace(base[p]) { p &+= 1 }
+                Form.skipSpace(base, &p, end)
                 if p < end && base[p] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                     p &+= 1
                     depth &-= 1
@@ -356,15 +366,20 @@ struct JSONParser: ~Copyable {
             // After a value: continue the innermost container, or finish.
             while true {
                 if depth == 0 {
-                    while p < end && isSpace(base[p]) { p &+= 1 }
+                    Form.skipSpace(base, &p, end)
                     sync()
+                    if Form.isStringLiteralContent {
+                        // The document ends where the literal does, at a quote that is not escaped.
+                        guard p < end && base[p] == UInt8(ascii: "\"") else { throw JSONParser.notTaken }
+                        return
+                    }
                     if p < end {
                         throw fail(.trailingContent, "unexpected \(describeByte(at: p)) after the JSON value")
                     }
                     return
                 }
                 stack[3 &* depth &- 3] &+= 1
-                while p < end && isSpace(base[p]) { p &+= 1 }
+                Form.skipSpace(base, &p, end)
                 guard p < end else {
                     pos = p
                     throw unexpected(inObject ? "',' or '}'" : "',' or ']'")
@@ -425,12 +440,12 @@ struct JSONParser: ~Copyable {
     }
 
     /// Parses `"name"` and the `:` after it.
-    private mutating func parseKey() throws(JSONParseError) {
-        guard pos < end, base[pos] == UInt8(ascii: "\"") else {
+    private mutating func parseKey<Form: JSONTextForm>(_ form: Form.Type) throws(JSONParseError) {
+        guard Form.isQuote(base, pos, end) else {
             throw unexpected("a string key")
         }
-        try parseString()
-        skipWhitespace()
+        try parseString(Form.self)
+        skipWhitespace(Form.self)
         guard pos < end, base[pos] == UInt8(ascii: ":") else {
             throw unexpected("':' after an object key")
         }
@@ -612,8 +627,8 @@ struct JSONParser: ~Copyable {
     // MARK: Strings
 
     /// Parses a string starting at the opening quote.
-    private mutating func parseString() throws(JSONParseError) {
-        pos &+= 1
+    private mutating func parseString<Form: JSONTextForm>(_ form: Form.Type) throws(JSONParseError) {
+        pos &+= Form.quoteWidth
         let start = pos
         var flags: UInt8 = 0
         while true {
@@ -629,6 +644,17 @@ struct JSONParser: ~Copyable {
             }
             guard pos < end else { throw fail(.invalidString, "unterminated string", at: start - 1) }
             let c = base[pos]
+            if Form.isStringLiteralContent {
+                // Only `\"` (the string's end) is taken; a string with escapes of its own, or a quote
+                // that ends the literal, is left to the unescaped document's parse.
+                if c == UInt8(ascii: "\"") { throw JSONParser.notTaken }
+                if c == UInt8(ascii: "\\") {
+                    guard pos &+ 1 < end && base[pos &+ 1] == UInt8(ascii: "\"") else { throw JSONParser.notTaken }
+                    append(TapeNode(kind: .string, flags: flags, a: UInt32(start), b: UInt64(pos &- start)))
+                    pos &+= 2
+                    return
+                }
+            }
             if c == UInt8(ascii: "\"") {
                 append(TapeNode(kind: .string, flags: flags, a: UInt32(start), b: UInt64(pos &- start)))
                 pos &+= 1

@@ -243,6 +243,29 @@ public final class JSONParseWorkspace {
         return body(view)
     }
 
+    /// Runs `body` on the tape of the document written as the content of a JSON string literal at the
+    /// start of `literal` (``StringLiteralText``), and the offset of the literal's closing quote; nil
+    /// when that form's parse leaves the document to the parse of the unescaped bytes.
+    func withParsed<R>(stringLiteralContent literal: UnsafeRawBufferPointer, limits: JSONParseLimits,
+                       _ body: (TapeView) -> R) -> (R, end: Int)?
+    {
+        // The unescaped document is never longer than its literal: a literal that ends within
+        // `maxBytes` holds a document within the limit. The tape's offsets are 32-bit.
+        let window = min(literal.count, limits.maxBytes + 1, Int(UInt32.max))
+        let bytes = UnsafeBufferPointer(rebasing: literal.bindMemory(to: UInt8.self)[..<window])
+        defer {
+            if buffers.pointee.nodeCapacity > JSONParseWorkspace.retainedNodeCapacity {
+                buffers.pointee = ParseBuffers(nodeCapacity: 1024)
+            }
+        }
+        guard let (count, end) = try? JSONParser.parseStringLiteralContent(bytes, limits: limits, into: &buffers.pointee) else {
+            return nil
+        }
+        let view = TapeView(nodes: buffers.pointee.nodes, count: count, input: bytes.baseAddress ?? emptyInputBase,
+                            arena: buffers.pointee.arena.map { UnsafePointer($0) })
+        return (body(view), end)
+    }
+
     /// Checks that `json` is an acceptable JSON document within `limits`, without building anything.
     /// - Throws: ``JSONParseError`` when it is not.
     public func checkSyntax(json: UnsafeRawBufferPointer, limits: JSONParseLimits = .default) throws(JSONParseError) {
@@ -287,13 +310,34 @@ extension JSONSchema {
     public func check(json: UnsafeRawBufferPointer, limits: JSONParseLimits? = nil,
                       workspace: JSONParseWorkspace) throws(JSONParseError) -> ValidationResult
     {
-        try workspace.withParsed(json, limits: limits ?? options.parseLimits) { view in
-            var verdict = Evaluator<VerdictMode>(program: program, view: view, stopAtFirstError: true)
-            if verdict.run() { return ValidationResult(isValid: true, errors: []) }
-            var evaluator = Evaluator<ErrorsMode>(program: program, view: view, stopAtFirstError: false)
-            let valid = evaluator.run()
-            return ValidationResult(isValid: valid, errors: evaluator.errors)
-        }
+        try workspace.withParsed(json, limits: limits ?? options.parseLimits) { view in check(view) }
+    }
+
+    /// ``check(json:limits:workspace:)-(UnsafeRawBufferPointer,_,_)`` for a document still written
+    /// as the content of a JSON string literal, as a message's payload is in a `kcat -J` line:
+    /// `literal` starts just after the literal's opening quote and may run on past its closing one
+    /// (to the end of the line, say). This spares unescaping the literal into a copy first.
+    ///
+    /// Returns the result, as ``check(json:limits:workspace:)-(UnsafeRawBufferPointer,_,_)`` gives it
+    /// for the unescaped document, and the offset in `literal` of its closing quote. Returns nil when
+    /// the literal is not the common case this reads (the document's own strings hold escapes, or
+    /// it uses `\u` or `\/` between tokens) or is not an acceptable document: then unescape the
+    /// literal and check that, which also gives the exact ``JSONParseError``.
+    public func check(stringLiteralContent literal: UnsafeRawBufferPointer, limits: JSONParseLimits? = nil,
+                      workspace: JSONParseWorkspace) -> (result: ValidationResult, end: Int)?
+    {
+        workspace.withParsed(stringLiteralContent: literal, limits: limits ?? options.parseLimits) { view in
+            check(view)
+        }.map { (result: $0.0, end: $0.end) }
+    }
+
+    /// The verdict and, when invalid, every error, on a parsed tape.
+    private func check(_ view: TapeView) -> ValidationResult {
+        var verdict = Evaluator<VerdictMode>(program: program, view: view, stopAtFirstError: true)
+        if verdict.run() { return ValidationResult(isValid: true, errors: []) }
+        var evaluator = Evaluator<ErrorsMode>(program: program, view: view, stopAtFirstError: false)
+        let valid = evaluator.run()
+        return ValidationResult(isValid: valid, errors: evaluator.errors)
     }
 
     /// The verdict on `json` and, when it is invalid, every error; see ``check(json:limits:workspace:)-(UnsafeRawBufferPointer,_,_)``.
