@@ -274,7 +274,8 @@ struct CaptureKcatTests {
         for name in CaptureLineParser.Name.allCases {
             #expect(Array(name.text.utf8).withUnsafeBufferPointer { CaptureLineParser.Name.matching($0) } == name, "\(name.text)")
         }
-        for other in ["", "t", "Topic", "topics", "tstype", "payloads", "payload_b6", "keys", "key_b65", "brokers", "queue_", "delivery_ta"] {
+        for other in ["", "t", "Topic", "topics", "tstype", "payloads", "payload_b6", "keys", "key_b65", "brokers", "queue_", "delivery_ta",
+                      "delivery_tags", "ts\u{0}", "\u{0}ts", "key\u{0}\u{0}\u{0}\u{0}", "topic\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}"] {
             #expect(Array(other.utf8).withUnsafeBufferPointer { CaptureLineParser.Name.matching($0) } == nil, "\(other)")
         }
     }

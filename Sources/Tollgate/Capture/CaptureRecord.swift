@@ -81,18 +81,50 @@ enum CaptureRecord {
     }
 
     static func decode(_ parser: inout CaptureLineParser) throws(CaptureLineError) -> (Message, CaptureFormat) {
+        let (message, format, _) = try decode(&parser, checkingPayload: PayloadCheck<Void>?.none)
+        return (message, format)
+    }
+
+    /// Decodes a line, offering a `payload` string that comes after the record's `topic` to `check`
+    /// where it stands in the line, still escaped, with the topic and the headers read before it.
+    /// When `check` takes it, the outcome is returned, and the payload is unescaped into the message
+    /// only if `check` says the outcome needs it; otherwise the message's value is empty. A record
+    /// whose topic or headers change after its payload (a repeated member) is decoded as if `check`
+    /// had not been asked.
+    static func decode<Outcome>(_ parser: inout CaptureLineParser, checkingPayload check: PayloadCheck<Outcome>?)
+        throws(CaptureLineError) -> (Message, CaptureFormat, Outcome?)
+    {
         var members = Members()
+        // The outcome for the payload that counts (the last), whether it still holds (no topic or
+        // headers came after it), and where the payload's string starts, to unescape it after all.
+        var checked: Outcome?
+        var checkedHolds = false
+        var checkedAt = 0
         try parser.parseMembers { (name, p: inout CaptureLineParser) throws(CaptureLineError) in
             switch name {
-            case .payload: members.payload = .some(try plainBytes(&p))
+            case .payload:
+                checked = nil
+                if let check, p.atString, case .string(let topic)? = members[.topic] {
+                    let at = p.position
+                    let headers = members.headers
+                    if let outcome = p.readStringInPlace({ check.check(topic, headers, $0) }) {
+                        (checked, checkedHolds, checkedAt) = (outcome, true, at)
+                        members.payload = .some([])
+                        return
+                    }
+                }
+                members.payload = .some(try plainBytes(&p))
             case .key: members.key = .some(try plainBytes(&p))
             case .payloadB64: members.payloadB64 = try p.readValue().value
             case .keyB64: members.keyB64 = try p.readValue().value
-            case .headers: members.headers = try readHeaders(&p)
+            case .headers:
+                checkedHolds = false
+                members.headers = try readHeaders(&p)
             case .broker:
                 members.kcat = true
                 try p.skipValue()
             case .topic, .partition, .offset, .group, .ts, .exchange, .routingKey, .queue, .deliveryTag:
+                if name == .topic { checkedHolds = false }
                 members.scalars[name.rawValue] = try Scalar.read(&p)
             }
         }
@@ -125,8 +157,27 @@ enum CaptureRecord {
         let key = try bytes(members.key, .key, encoded: members.keyB64, .keyB64).value
         let timestamp: Int64? = try optionalInteger(members[.ts], .ts, as: Int64.self)
         let origin = try decodeOrigin(members)
-        let message = Message(key: key, value: payload.value ?? [], headers: members.headers, origin: origin, timestamp: timestamp)
-        return (message, members.kcat ? .kcat : .tollgate)
+        var value = payload.value ?? []
+        var outcome: Outcome?
+        if let checked {
+            if checkedHolds, case .kafka = origin { outcome = checked }
+            if outcome.map(check!.needsPayload) ?? true {
+                parser.rewind(to: checkedAt)
+                value = try parser.readStringBytes()
+            }
+        }
+        let message = Message(key: key, value: value, headers: members.headers, origin: origin, timestamp: timestamp)
+        return (message, members.kcat ? .kcat : .tollgate, outcome)
+    }
+
+    /// What ``decode(_:checkingPayload:)`` asks of a payload it offers to be checked in place.
+    struct PayloadCheck<Outcome> {
+        /// Given the record's topic and headers and the line from just after the payload string's
+        /// opening quote: an outcome and the offset there of the string's closing quote, or nil to
+        /// have the payload unescaped and decoded as usual.
+        var check: (_ topic: String, _ headers: [MessageHeader], _ literal: UnsafeRawBufferPointer) -> (Outcome, end: Int)?
+        /// Whether the message still needs the payload's bytes, given the outcome.
+        var needsPayload: (Outcome) -> Bool
     }
 
     /// The bytes of a `payload` or `key` member: a string's bytes, nil for null, or the text of any

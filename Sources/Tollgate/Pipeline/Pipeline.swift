@@ -35,6 +35,9 @@ public final class Pipeline: Sendable {
     /// Per binding and selector: what a `.version` or `.latest` selector decides, which depends on the
     /// binding alone, so it is worked out once rather than per message; `nil` for the other selectors.
     private let fixedChoices: [[Result<SchemaVersion, Rejection>?]]
+    /// Per binding: the selector that applies first to a payload not in the wire format (1 after a
+    /// wire-format selector, else 0).
+    private let firstPayloadSelector: [Int]
 
     /// - Throws: ``TollgateError`` when a binding names a subject or a version the registry lacks.
     public init(registry: SchemaRegistry, bindings: [Binding], rules: [RuleSetting] = [], limits: Limits = Limits()) throws(TollgateError) {
@@ -70,6 +73,9 @@ public final class Pipeline: Sendable {
             binding.selectors.map { selector in
                 Pipeline.fixedSelection(selector, binding: binding, subject: subject).map { Pipeline.check($0, binding, subject) }
             }
+        }
+        firstPayloadSelector = bindings.map { binding in
+            if case .confluentWireFormat? = binding.selectors.first { 1 } else { 0 }
         }
         self.rules = rules
         self.limits = limits
@@ -127,6 +133,13 @@ public final class Pipeline: Sendable {
     enum Screening: Sendable {
         case decided(Verdict)
         case awaitingRules(document: JSONDocument, version: SchemaVersion)
+
+        /// Approved before the rules (so there are none) with no shadow rejections: nothing about
+        /// the message but its schema is left to report.
+        var isPlainApproval: Bool {
+            if case .decided(let verdict) = self { return verdict.isApproved && verdict.shadowRejections.isEmpty }
+            return false
+        }
     }
 
     /// Limits, parse, selection and validation: everything but the rules. It depends on nothing but
@@ -182,10 +195,7 @@ public final class Pipeline: Sendable {
                 Result { () throws(JSONParseError) in try version.schema.check(json: bytes, limits: parseLimits, workspace: workspace) }
             }
             do {
-                let result = try checked.get()
-                if result.isValid { return .decided(Verdict(outcome: .approved, schema: version.id)) }
-                return .decided(Verdict(outcome: .quarantined(.schemaViolation), schema: version.id,
-                                        details: result.errors.map(RejectionDetail.init)))
+                return .decided(Pipeline.verdict(try checked.get(), version))
             } catch {
                 return .decided(parseFailure(error, fromWireFormat))
             }
@@ -215,6 +225,45 @@ public final class Pipeline: Sendable {
 
         if rules.isEmpty { return .decided(Verdict(outcome: .approved, schema: version.id)) }
         return .awaitingRules(document: document, version: version)
+    }
+
+    /// Screening of a Kafka message whose payload is still written as the content of a JSON string
+    /// literal (in a `kcat -J` line), from its topic, its headers and `literal`, which starts just
+    /// after the literal's opening quote and may run on past the closing one: the screening
+    /// ``screen(_:workspace:)`` gives the message, and the offset in `literal` of the closing quote.
+    ///
+    /// Nil when the verdict is not that of validating the payload against the version its topic and
+    /// headers select (a rule or a payload selector looks at the document; no version is selected),
+    /// or when the literal is not in the common form read in place (see
+    /// `JSONSchema.check(stringLiteralContent:limits:workspace:)`) or not valid JSON: then unescape
+    /// the payload and screen the message. A wire-format payload starts with a zero byte, written
+    /// `\u0000`, which is not that form.
+    func screen(payloadLiteral literal: UnsafeRawBufferPointer, topic: String, headers: [MessageHeader],
+                workspace: JSONParseWorkspace) -> (screening: Screening, end: Int)?
+    {
+        guard limits.maxBytes >= 1, let index = bindings.firstIndex(where: { $0.source.matches(topic) }), !needsDocument[index] else {
+            return nil
+        }
+        // Not in the wire format: selection starts after a wire-format selector.
+        let first = firstPayloadSelector[index]
+        let choice: Result<SchemaVersion, Rejection>
+        if first < fixedChoices[index].count, let fixed = fixedChoices[index][first] {
+            choice = fixed
+        } else {
+            // What selection sees of the message: its source and headers, not its payload.
+            let message = Message(value: [], headers: headers, origin: .kafka(topic: topic, partition: 0, offset: 0, group: nil))
+            choice = choose(index, from: first, after: nil, message: message, document: nil)
+        }
+        guard case .success(let version) = choice,
+              let (result, end) = version.schema.check(stringLiteralContent: literal, limits: parseLimits, workspace: workspace)
+        else { return nil }
+        return (.decided(Pipeline.verdict(result, version)), end)
+    }
+
+    /// The verdict of validating against `version`.
+    private static func verdict(_ result: ValidationResult, _ version: SchemaVersion) -> Verdict {
+        if result.isValid { return Verdict(outcome: .approved, schema: version.id) }
+        return Verdict(outcome: .quarantined(.schemaViolation), schema: version.id, details: result.errors.map(RejectionDetail.init))
     }
 
     /// The verdict on a payload that did not parse: malformed, too deep or too large.

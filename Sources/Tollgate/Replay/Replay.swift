@@ -79,6 +79,14 @@ public enum Replay {
             let bin = spent[index]
             let worker = Thread {
                 let workspace = JSONParseWorkspace()
+                // A kcat payload is screened where it stands in the line when the pipeline can
+                // (see `Pipeline.screen(payloadLiteral:topic:headers:workspace:)`): one that is approved
+                // is never unescaped.
+                let inPlace = CaptureRecord.PayloadCheck<Pipeline.Screening>(
+                    check: { topic, headers, literal in
+                        pipeline.screen(payloadLiteral: literal, topic: topic, headers: headers, workspace: workspace)
+                    },
+                    needsPayload: { !$0.isPlainApproval })
                 while let numbered = lines.take() {
                     bin.batches.withLock { $0.removeAll() }
                     let batch = numbered.value
@@ -88,14 +96,14 @@ public enum Replay {
                         for entry in batch.entries {
                             switch entry {
                             case .line(let range, let number):
-                                switch CaptureReader.decode(bytes, range, file: batch.file, line: number) {
-                                case .success(let captured):
-                                    switch pipeline.screen(captured.message, workspace: workspace) {
-                                    case .decided(let verdict) where verdict.isApproved && verdict.shadowRejections.isEmpty:
+                                switch CaptureReader.decode(bytes, range, file: batch.file, line: number, checkingPayload: inPlace) {
+                                case .success(let (captured, screenedInPlace)):
+                                    let screening = screenedInPlace ?? pipeline.screen(captured.message, workspace: workspace)
+                                    if case .decided(let verdict) = screening, screening.isPlainApproval {
                                         // The report only counts it, and keeps nothing of the message,
                                         // which is freed here, on the thread that made it.
                                         approved.add(schema: verdict.schema)
-                                    case let screening:
+                                    } else {
                                         items.append(.screened(captured, screening))
                                     }
                                 case .failure(let error):
