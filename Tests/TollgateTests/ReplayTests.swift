@@ -135,6 +135,55 @@ struct ReplayTests {
         }
     }
 
+    @Test("payloads screened where they stand in the line get the verdicts of unescaped payloads, whatever the line's shape")
+    func inPlaceMatchesUnescaped() throws {
+        // Each line once per payload; the payloads cover valid, invalid, malformed, escapes inside
+        // strings (left to the unescaped parse), a wire-format prefix, and one over the size limit.
+        let payloads = [
+            #"{\"id\":\"a\",\"total\":1}"#, #"{\"id\":\"a\"}"#, #"{\"id\":7}"#, #"{\"id\":"#, #"{\n\t\"id\" : \"a\"\r\n}"#,
+            #"{\"id\":\"a\\\"b\",\"total\":2}"#, #"{\"id\":\"\u00e9\",\"total\":2}"#, #"\u0000\u0000\u0000\u0000\u0001{\"id\":\"w\"}"#,
+            #"{\"id\":\"\#(String(repeating: "x", count: 300))\"}"#, "",
+        ]
+        let shapes: [(String) -> String] = [
+            { #"{"topic":"orders","partition":0,"offset":1,"headers":["tollgate-schema","1"],"payload":"\#($0)"}"# },
+            // The topic or the headers change after the payload: the later member counts.
+            { #"{"topic":"orders","partition":0,"offset":2,"payload":"\#($0)","topic":"returns"}"# },
+            { #"{"topic":"orders","partition":0,"offset":3,"headers":["tollgate-schema","1"],"payload":"\#($0)","headers":["tollgate-schema","2"]}"# },
+            // The payload before the topic; two payloads (the last counts); a null and a verbatim one.
+            { #"{"payload":"\#($0)","topic":"orders","partition":0,"offset":4}"# },
+            { #"{"topic":"orders","partition":0,"offset":5,"payload":"\#($0)","payload":"{\"id\":\"z\",\"total\":3}"}"# },
+            { #"{"topic":"orders","partition":0,"offset":6,"payload":"{\"id\":\"z\",\"total\":3}","payload":"\#($0)"}"# },
+            { _ in #"{"topic":"orders","partition":0,"offset":7,"payload":null}"# },
+            { _ in #"{"topic":"orders","partition":0,"offset":8,"payload":{"id":"v","total":4}}"# },
+            // Lines that are not records after all.
+            { #"{"topic":"orders","partition":"0","offset":9,"payload":"\#($0)"}"# },
+            { #"{"topic":"orders","partition":0,"offset":10,"payload":"\#($0)","payload_b64":"e30="}"# },
+            { #"{"topic":"orders","partition":0,"offset":11,"payload":"\#($0)"} x"# },
+        ]
+        var lines: [String] = []
+        for shape in shapes { for payload in payloads { lines.append(shape(payload)) } }
+        let dir = try TemporaryDirectory()
+        try dir.write("capture.jsonl", lines.joined(separator: "\n") + "\n")
+        let (schemas, registry) = try ordersRegistry()
+        _ = schemas
+        let bindings = [
+            Binding(source: "orders", subject: "orders", selectors: [.confluentWireFormat(ids: [1: SchemaReference(subject: "orders", version: 1)]),
+                                                                     .header(SchemaSelector.defaultHeader), .latest]),
+            Binding(source: "returns", subject: "orders", selectors: [.version(1)]),
+        ]
+        let pipeline = try Pipeline(registry: registry, bindings: bindings, limits: Pipeline.Limits(maxBytes: 200))
+        let path = dir.file("capture.jsonl")
+        let serial = Replay.run(messages: try CaptureReader(path: path).compactMap { try? $0.get() }, pipeline: pipeline, captures: [path])
+        #expect(serial.total == 8 * payloads.count)
+        let parallel = try Replay.run(captures: [path], pipeline: pipeline, threads: 2)
+        #expect(parallel.captureErrors.count == 3 * payloads.count)
+        var withoutErrors = parallel
+        withoutErrors.captureErrors = []
+        #expect(withoutErrors == serial)
+        #expect(Set(serial.byReason.map(\.reason)) == ["schema-violation", "malformed-json", "too-large"])
+        #expect(Set(serial.bySchema.compactMap(\.schema)) == ["orders/1", "orders/2"])
+    }
+
     @Test("the JSON report written directly is byte for byte the report's JSON value, for every shape of entry")
     func jsonBytes() throws {
         let detail = RejectionDetail(instanceLocation: "/a~1b/0", keywordLocation: "/properties/a/type",
