@@ -172,7 +172,7 @@ struct CaptureLineParser {
     // MARK: Reading a member's value
 
     /// What the value here is, for messages: "a string", "a number", ...
-    var valueTypeName: String {
+    var valueTypeName: StaticString {
         switch bytes[i] {
         case UInt8(ascii: "\""): return "a string"
         case UInt8(ascii: "{"): return "an object"
@@ -205,6 +205,36 @@ struct CaptureLineParser {
         let (close, escaped) = try scanString()
         if !escaped { return String(decoding: UnsafeBufferPointer(rebasing: bytes[(open + 1)..<close]), as: UTF8.self) }
         return String(decoding: try decodeString((open + 1)..<close), as: UTF8.self)
+    }
+
+    /// The content of the string here, and whether it holds escapes, which are checked: read it with
+    /// ``text(_:escaped:)``.
+    mutating func readTextSpan() throws(CaptureLineError) -> (content: Range<Int>, escaped: Bool) {
+        let open = i
+        let (close, escaped) = try scanString()
+        if escaped { _ = try decodeString((open + 1)..<close) }
+        return ((open + 1)..<close, escaped)
+    }
+
+    /// The content of the string here when it holds no escapes (read with ``bytes(_:)``); nil, with
+    /// nothing read, when it does.
+    mutating func readUnescapedStringSpan() throws(CaptureLineError) -> Range<Int>? {
+        let open = i
+        let (close, escaped) = try scanString()
+        if escaped {
+            i = open
+            return nil
+        }
+        return (open + 1)..<close
+    }
+
+    /// The bytes of a string's content without escapes.
+    func bytes(_ content: Range<Int>) -> [UInt8] { Array(UnsafeBufferPointer(rebasing: bytes[content])) }
+
+    /// The text of a string's content read with ``readTextSpan()``.
+    func text(_ content: Range<Int>, escaped: Bool) -> String {
+        if !escaped { return String(decoding: UnsafeBufferPointer(rebasing: bytes[content]), as: UTF8.self) }
+        return String(decoding: (try? decodeString(content)) ?? [], as: UTF8.self)
     }
 
     /// The value here, whatever it is, and the range of its text.

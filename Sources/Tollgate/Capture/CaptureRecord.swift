@@ -37,15 +37,22 @@ enum CaptureRecord {
     /// A scalar member, read as the line is parsed and judged once the record is put together, so
     /// that a member only one kind of record uses (a partition, a delivery tag) is only checked for
     /// that kind, and the last of a repeated member is the one that counts.
+    ///
+    /// Plain data (a string is where it stands in the line), so a record's members cost nothing to
+    /// set up or tear down.
     enum Scalar {
         case null
         case integer(negative: Bool, magnitude: UInt64)
-        case string(String)
+        /// A string's content in the line, and whether it holds escapes (checked when it was read).
+        case string(Range<Int>, escaped: Bool)
         /// Anything else, by its type's name ("a number" for one that is not an integer).
-        case other(String)
+        case other(StaticString)
 
         static func read(_ parser: inout CaptureLineParser) throws(CaptureLineError) -> Scalar {
-            if parser.atString { return .string(try parser.readText()) }
+            if parser.atString {
+                let (content, escaped) = try parser.readTextSpan()
+                return .string(content, escaped: escaped)
+            }
             if parser.atNumber {
                 guard let integer = try parser.readInteger() else { return .other("a number") }
                 return .integer(negative: integer.negative, magnitude: integer.magnitude)
@@ -56,7 +63,7 @@ enum CaptureRecord {
             return .other(typeName)
         }
 
-        var typeName: String {
+        var typeName: StaticString {
             switch self {
             case .null: return "null"
             case .integer: return "a number"
@@ -88,9 +95,10 @@ enum CaptureRecord {
     /// Decodes a line, offering a `payload` string that comes after the record's `topic` to `check`
     /// where it stands in the line, still escaped, with the topic and the headers read before it.
     /// When `check` takes it, the outcome is returned, and the payload is unescaped into the message
-    /// only if `check` says the outcome needs it; otherwise the message's value is empty. A record
-    /// whose topic or headers change after its payload (a repeated member) is decoded as if `check`
-    /// had not been asked.
+    /// only if `check` says the outcome needs the message's bytes; otherwise its value is empty and
+    /// its key nil (its coordinates, headers and timestamp are all there). A record whose topic or
+    /// headers change after its payload (a repeated member) is decoded as if `check` had not been
+    /// asked.
     static func decode<Outcome>(_ parser: inout CaptureLineParser, checkingPayload check: PayloadCheck<Outcome>?)
         throws(CaptureLineError) -> (Message, CaptureFormat, Outcome?)
     {
@@ -100,11 +108,14 @@ enum CaptureRecord {
         var checked: Outcome?
         var checkedHolds = false
         var checkedAt = 0
+        // A key string without escapes, read only if the message needs it.
+        var keySpan: Range<Int>?
         try parser.parseMembers { (name, p: inout CaptureLineParser) throws(CaptureLineError) in
             switch name {
             case .payload:
                 checked = nil
-                if let check, p.atString, case .string(let topic)? = members[.topic] {
+                if let check, p.atString, case .string(let span, let escaped)? = members[.topic] {
+                    let topic = p.text(span, escaped: escaped)
                     let at = p.position
                     let headers = members.headers
                     if let outcome = p.readStringInPlace({ check.check(topic, headers, $0) }) {
@@ -114,7 +125,14 @@ enum CaptureRecord {
                     }
                 }
                 members.payload = .some(try plainBytes(&p))
-            case .key: members.key = .some(try plainBytes(&p))
+            case .key:
+                keySpan = nil
+                if p.atString, let span = try p.readUnescapedStringSpan() {
+                    keySpan = span
+                    members.key = .some([])
+                } else {
+                    members.key = .some(try plainBytes(&p))
+                }
             case .payloadB64: members.payloadB64 = try p.readValue().value
             case .keyB64: members.keyB64 = try p.readValue().value
             case .headers:
@@ -154,17 +172,20 @@ enum CaptureRecord {
         guard payload.present else {
             throw CaptureLineError(message: "no \"payload\" or \"payload_b64\" field, so this is neither a kcat -J record nor a Tollgate capture record")
         }
-        let key = try bytes(members.key, .key, encoded: members.keyB64, .keyB64).value
+        var key = try bytes(members.key, .key, encoded: members.keyB64, .keyB64).value
         let timestamp: Int64? = try optionalInteger(members[.ts], .ts, as: Int64.self)
-        let origin = try decodeOrigin(members)
+        let origin = try decodeOrigin(members, parser)
         var value = payload.value ?? []
         var outcome: Outcome?
-        if let checked {
-            if checkedHolds, case .kafka = origin { outcome = checked }
-            if outcome.map(check!.needsPayload) ?? true {
+        if let checked, checkedHolds, case .kafka = origin { outcome = checked }
+        if let check, let outcome, !check.needsMessage(outcome) {
+            if keySpan != nil { key = nil }
+        } else {
+            if checked != nil {
                 parser.rewind(to: checkedAt)
                 value = try parser.readStringBytes()
             }
+            if let keySpan { key = parser.bytes(keySpan) }
         }
         let message = Message(key: key, value: value, headers: members.headers, origin: origin, timestamp: timestamp)
         return (message, members.kcat ? .kcat : .tollgate, outcome)
@@ -176,8 +197,8 @@ enum CaptureRecord {
         /// opening quote: an outcome and the offset there of the string's closing quote, or nil to
         /// have the payload unescaped and decoded as usual.
         var check: (_ topic: String, _ headers: [MessageHeader], _ literal: UnsafeRawBufferPointer) -> (Outcome, end: Int)?
-        /// Whether the message still needs the payload's bytes, given the outcome.
-        var needsPayload: (Outcome) -> Bool
+        /// Whether the message still needs its key's and payload's bytes, given the outcome.
+        var needsMessage: (Outcome) -> Bool
     }
 
     /// The bytes of a `payload` or `key` member: a string's bytes, nil for null, or the text of any
@@ -222,7 +243,13 @@ enum CaptureRecord {
         }
     }
 
-    private static func decodeOrigin(_ members: Members) throws(CaptureLineError) -> MessageOrigin {
+    private static func decodeOrigin(_ members: Members, _ parser: CaptureLineParser) throws(CaptureLineError) -> MessageOrigin {
+        func string(_ scalar: Scalar, _ name: Name) throws(CaptureLineError) -> String {
+            guard case .string(let span, let escaped) = scalar else {
+                throw CaptureLineError(message: "\"\(name.text)\" must be a string, not \(scalar.typeName)")
+            }
+            return parser.text(span, escaped: escaped)
+        }
         if let topic = members[.topic] {
             let name = try string(topic, .topic)
             guard let partition = try optionalInteger(members[.partition], .partition, as: Int32.self) else {
@@ -232,7 +259,7 @@ enum CaptureRecord {
                 throw CaptureLineError(message: "\"topic\" is present but \"offset\" is missing")
             }
             var group: String?
-            if case .string(let text)? = members[.group] { group = text }
+            if case .string(let span, let escaped)? = members[.group] { group = parser.text(span, escaped: escaped) }
             return .kafka(topic: name, partition: partition, offset: offset, group: group)
         }
         let rabbit: [Name] = [.exchange, .routingKey, .queue, .deliveryTag]
@@ -298,13 +325,6 @@ enum CaptureRecord {
         default:
             throw CaptureLineError(message: "the value of header \"\(name)\" must be a string or null, not \(value.typeName)")
         }
-    }
-
-    private static func string(_ scalar: Scalar, _ name: Name) throws(CaptureLineError) -> String {
-        guard case .string(let text) = scalar else {
-            throw CaptureLineError(message: "\"\(name.text)\" must be a string, not \(scalar.typeName)")
-        }
-        return text
     }
 
     private static func optionalInteger<T: FixedWidthInteger>(_ scalar: Scalar?, _ name: Name,

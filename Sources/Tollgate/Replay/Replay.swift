@@ -80,13 +80,14 @@ public enum Replay {
             let worker = Thread {
                 let workspace = JSONParseWorkspace()
                 // A kcat payload is screened where it stands in the line when the pipeline can
-                // (see `Pipeline.screen(payloadLiteral:topic:headers:workspace:)`): one that is approved
-                // is never unescaped.
+                // (see `Pipeline.screen(payloadLiteral:topic:headers:workspace:)`), and neither it nor
+                // the key is then decoded: the screening is a verdict, and the report keeps a
+                // message's coordinates and its verdict, not its bytes.
                 let inPlace = CaptureRecord.PayloadCheck<Pipeline.Screening>(
                     check: { topic, headers, literal in
                         pipeline.screen(payloadLiteral: literal, topic: topic, headers: headers, workspace: workspace)
                     },
-                    needsPayload: { !$0.isPlainApproval })
+                    needsMessage: { if case .decided = $0 { false } else { true } })
                 while let numbered = lines.take() {
                     bin.batches.withLock { $0.removeAll() }
                     let batch = numbered.value
