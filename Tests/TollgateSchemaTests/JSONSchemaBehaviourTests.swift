@@ -86,6 +86,7 @@ struct JSONSchemaBehaviourTests {
             "https://example.com/s.json#/properties/ok-._~0!$&'()*+,;=:@?/type",
         ])
         #expect(errors.map(\.keywordLocation) == [#"/properties/a b%é"~0~1/type"#, "/properties/ok-._~0!$&'()*+,;=:@?/type"])
+        #expect(errors.map(\.instanceLocation) == [#"/a b%é"~0~1"#, "/ok-._~0!$&'()*+,;=:@?"])
     }
 
     @Test("errors are values with instance, keyword and absolute locations, in evaluation order")

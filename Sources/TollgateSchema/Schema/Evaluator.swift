@@ -210,6 +210,11 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         self.stackBudget = UInt(program.maxEvaluationStackBytes)
         let (perValue, overflow) = program.maxEvaluationStepsPerValue.multipliedReportingOverflow(by: max(view.count, 1))
         self.stepsLeft = overflow ? Int.max : perValue &+ 10_000
+        if Mode.collectsErrors {
+            // Room for the paths of most schemas and documents, so pushing rarely grows them.
+            keywordPath.reserveCapacity(32)
+            instancePath.reserveCapacity(16)
+        }
     }
 
     /// An address in the current stack frame.
@@ -239,23 +244,65 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
 
     // MARK: Error reporting (only in ErrorsMode)
 
-    func text(_ step: PathStep) -> String {
+    /// Appends `step` to a JSON Pointer being written as bytes.
+    func append(_ step: PathStep, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "/"))
         switch step {
-        case .keyword(let k): return "/" + k.description
-        case .indexed(let k, let i): return "/" + k.description + "/" + String(i)
-        case .named(let k, let n): return "/" + k.description + "/" + JSONPointer.escape(program.names[Int(n)])
+        case .keyword(let k):
+            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+        case .indexed(let k, let i):
+            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+            out.append(UInt8(ascii: "/"))
+            Self.appendDecimal(Int(i), to: &out)
+        case .named(let k, let n):
+            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+            out.append(UInt8(ascii: "/"))
+            var name = program.names[Int(n)]
+            name.withUTF8 { Self.appendPointerToken($0, to: &out) }
+        }
+    }
+
+    /// Appends a JSON Pointer reference token, escaping `~` and `/`.
+    static func appendPointerToken(_ token: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        for b in token {
+            switch b {
+            case UInt8(ascii: "~"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "0"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "1"))
+            default: out.append(b)
+            }
+        }
+    }
+
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 {
+            out.append(contentsOf: String(value).utf8)
+            return
+        }
+        var digits = InlineArray<20, UInt8>(repeating: 0)
+        var n = 0
+        var v = value
+        repeat {
+            digits[n] = UInt8(ascii: "0") &+ UInt8(v % 10)
+            v /= 10
+            n &+= 1
+        } while v > 0
+        while n > 0 {
+            n &-= 1
+            out.append(digits[n])
         }
     }
 
     func instancePointer() -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
         for t in instancePath {
+            out.append(UInt8(ascii: "/"))
             switch t {
-            case .key(let k): out += "/" + JSONPointer.escape(String(decoding: k, as: UTF8.self))
-            case .index(let i): out += "/" + String(i)
+            case .key(let k): Self.appendPointerToken(k, to: &out)
+            case .index(let i): Self.appendDecimal(i, to: &out)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Records an error of the keyword at `step` of node `node` (`nil`: the schema itself). Never
@@ -263,8 +310,9 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     @inline(never)
     func record(_ node: Int32, _ step: PathStep?, _ failure: Failure) {
         guard Mode.collectsErrors, let log else { return }
-        var keywordLocation = ""
-        for s in keywordPath { keywordLocation += text(s) }
+        var keyword: [UInt8] = []
+        keyword.reserveCapacity(128)
+        for s in keywordPath { append(s, to: &keyword) }
         var resolvedStep = step
         if resolvedStep == nil, case .enumeration(let op, _) = failure {
             if case .const = program.keyword(node: Int(node), op: op) { resolvedStep = .keyword("const") } else { resolvedStep = .keyword("enum") }
@@ -272,11 +320,11 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         if resolvedStep == nil, case .bound(let op, _) = failure, case .bound(let b) = program.keyword(node: Int(node), op: op) {
             resolvedStep = .keyword(b.keywordName)
         }
-        var relative = ""
-        if let resolvedStep { relative = text(resolvedStep) }
-        keywordLocation += relative
+        let relativeStart = keyword.count
+        if let resolvedStep { append(resolvedStep, to: &keyword) }
+        let relative = String(decoding: keyword[relativeStart...], as: UTF8.self)
         let absolute = program.nodes[Int(node)].absoluteLocation + URIReference.fragmentEncode(relative)
-        let error = ValidationError(instanceLocation: instancePointer(), keywordLocation: keywordLocation,
+        let error = ValidationError(instanceLocation: instancePointer(), keywordLocation: String(decoding: keyword, as: UTF8.self),
                                     absoluteKeywordLocation: absolute, message: message(failure, node: Int(node)))
         switch failure {
         case .tooDeep, .stackBudget, .stepBudget:
@@ -1019,10 +1067,10 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     /// Records an error at `keyword/name` where `name` is not in the names table.
     func reportNamed(_ node: Int32, _ keyword: String, _ name: String, _ message: String) {
         guard Mode.collectsErrors, let log else { return }
-        var keywordLocation = ""
-        for s in keywordPath { keywordLocation += text(s) }
+        var path: [UInt8] = []
+        for s in keywordPath { append(s, to: &path) }
         let relative = "/" + keyword + "/" + JSONPointer.escape(name)
-        keywordLocation += relative
+        let keywordLocation = String(decoding: path, as: UTF8.self) + relative
         log.errors.append(ValidationError(instanceLocation: instancePointer(), keywordLocation: keywordLocation,
                                           absoluteKeywordLocation: program.nodes[Int(node)].absoluteLocation + URIReference.fragmentEncode(relative),
                                           message: message))
