@@ -38,6 +38,8 @@ public final class Pipeline: Sendable {
     /// Per binding: the selector that applies first to a payload not in the wire format (1 after a
     /// wire-format selector, else 0).
     private let firstPayloadSelector: [Int]
+    /// Per binding and selector: the header a `.header` selector reads; nil for the others.
+    private let headerSelectorNames: [[String?]]
 
     /// - Throws: ``TollgateError`` when a binding names a subject or a version the registry lacks.
     public init(registry: SchemaRegistry, bindings: [Binding], rules: [RuleSetting] = [], limits: Limits = Limits()) throws(TollgateError) {
@@ -73,6 +75,9 @@ public final class Pipeline: Sendable {
             binding.selectors.map { selector in
                 Pipeline.fixedSelection(selector, binding: binding, subject: subject).map { Pipeline.check($0, binding, subject) }
             }
+        }
+        headerSelectorNames = bindings.map { binding in
+            binding.selectors.map { if case .header(let name) = $0 { name } else { nil } }
         }
         firstPayloadSelector = bindings.map { binding in
             if case .confluentWireFormat? = binding.selectors.first { 1 } else { 0 }
@@ -244,17 +249,25 @@ public final class Pipeline: Sendable {
         guard limits.maxBytes >= 1, let index = bindings.firstIndex(where: { $0.source.matches(topic) }), !needsDocument[index] else {
             return nil
         }
-        // Not in the wire format: selection starts after a wire-format selector.
-        let first = firstPayloadSelector[index]
-        let choice: Result<SchemaVersion, Rejection>
-        if first < fixedChoices[index].count, let fixed = fixedChoices[index][first] {
-            choice = fixed
-        } else {
+        // Not in the wire format: selection starts after a wire-format selector. Header selectors
+        // whose header is absent do not apply; the first fixed choice after them decides.
+        var choice: Result<SchemaVersion, Rejection>?
+        let selectors = fixedChoices[index]
+        var i = firstPayloadSelector[index]
+        while i < selectors.count {
+            if let fixed = selectors[i] {
+                choice = fixed
+                break
+            }
+            guard let name = headerSelectorNames[index][i], !headers.contains(where: { $0.name == name }) else { break }
+            i += 1
+        }
+        if choice == nil {
             // What selection sees of the message: its source and headers, not its payload.
             let message = Message(value: [], headers: headers, origin: .kafka(topic: topic, partition: 0, offset: 0, group: nil))
-            choice = choose(index, from: first, after: nil, message: message, document: nil)
+            choice = choose(index, from: firstPayloadSelector[index], after: nil, message: message, document: nil)
         }
-        guard case .success(let version) = choice,
+        guard case .success(let version)? = choice,
               let (result, end) = version.schema.check(stringLiteralContent: literal, limits: parseLimits, workspace: workspace)
         else { return nil }
         return (.decided(Pipeline.verdict(result, version)), end)
