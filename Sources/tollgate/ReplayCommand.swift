@@ -111,15 +111,15 @@ struct ReplayCommand: ParsableCommand {
             bytes.append(UInt8(ascii: "\n"))
         case .junit: bytes = Array(result.junit().utf8)
         }
-        let data = Data(bytes)
+        // Written from the array itself: a report of many quarantined messages is megabytes.
         if let out {
-            guard let file = openForWriting(out), (try? file.write(contentsOf: data)) != nil else {
+            guard let file = openForWriting(out), (try? file.write(contentsOf: bytes)) != nil else {
                 throw CommandFailure(message: "cannot write the report to '\(out)'")
             }
             try? file.close()
             StandardError.write("tollgate: \(result.summary); report written to \(out)")
         } else {
-            FileHandle.standardOutput.write(data)
+            try? FileHandle.standardOutput.write(contentsOf: bytes)
         }
 
         if !result.captureErrors.isEmpty {

@@ -54,8 +54,7 @@ extension ReplayReport {
     /// quarantined message, and building the ``JSONValue`` tree of a large one first takes longer
     /// than the writing.
     public func jsonBytes() -> [UInt8] {
-        var json = PrettyJSON()
-        json.out.reserveCapacity(1024 + quarantinedMessages.count * 512 + captureErrors.count * 128)
+        var json = PrettyJSON(capacity: 1024 + quarantinedMessages.count * 512 + captureErrors.count * 128)
         json.object { json in
             json.member("captures", first: true)
             json.array(captures, indent: 1) { json, capture in json.string(capture) }
@@ -92,10 +91,10 @@ extension ReplayReport {
                             json.member("exchange", indent: 4, first: true); json.string(exchange)
                             json.member("routingKey", indent: 4); json.string(routingKey)
                             json.member("queue", indent: 4); json.string(queue)
-                            json.member("deliveryTag", indent: 4); json.out.append(contentsOf: String(tag).utf8)
+                            json.member("deliveryTag", indent: 4); var text = String(tag); text.withUTF8 { json.out.append($0) }
                         }
                     case .none:
-                        json.out.append(contentsOf: "null".utf8)
+                        json.out.append("null")
                     }
                     json.member("reason", indent: 3); json.string(message.reason.description)
                     json.member("schema", indent: 3); json.optionalString(message.schema)
@@ -112,7 +111,7 @@ extension ReplayReport {
             json.member("captureErrors")
             json.array(captureErrors, indent: 1) { json, error in json.string(error) }
         }
-        return json.out
+        return json.out.bytes()
     }
 
     // MARK: Text
@@ -239,12 +238,14 @@ extension ReplayReport {
 
 /// The pretty layout of ``JSONValue/serializedBytes(pretty:)``, written piece by piece: two spaces
 /// per level, `"name": value`, `[]` for an empty array.
-private struct PrettyJSON {
-    var out: [UInt8] = []
+private struct PrettyJSON: ~Copyable {
+    var out: JSONTextBuffer
+
+    init(capacity: Int) { out = JSONTextBuffer(capacity: capacity) }
 
     mutating func newline(_ indent: Int) {
         out.append(UInt8(ascii: "\n"))
-        for _ in 0..<(indent * 2) { out.append(UInt8(ascii: " ")) }
+        out.appendSpaces(indent * 2)
     }
 
     /// `{`, the members `body` writes (each starting with ``member(_:indent:first:)``), `}`.
@@ -256,17 +257,19 @@ private struct PrettyJSON {
     }
 
     /// A member's name, on a new line after a comma unless it is the first.
-    mutating func member(_ name: String, indent: Int = 1, first: Bool = false) {
+    mutating func member(_ name: StaticString, indent: Int = 1, first: Bool = false) {
         if !first { out.append(UInt8(ascii: ",")) }
         newline(indent)
-        JSONValue.writeString(name, to: &out)
-        out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+        // Member names are plain words: quoted as they are.
+        out.append(UInt8(ascii: "\""))
+        out.append(name)
+        out.append("\": ")
     }
 
     /// An array of `elements` at nesting level `indent` (of the array itself), each written by `element`.
     mutating func array<C: Collection>(_ elements: C, indent: Int, _ element: (inout PrettyJSON, C.Element) -> Void) {
         if elements.isEmpty {
-            out.append(contentsOf: [UInt8(ascii: "["), UInt8(ascii: "]")])
+            out.append("[]")
             return
         }
         out.append(UInt8(ascii: "["))
@@ -282,7 +285,7 @@ private struct PrettyJSON {
     }
 
     /// A top-level member `name` listing `{key: text, "count": n}` objects.
-    mutating func counts(_ name: String, key: String, _ entries: [(String, Int)]) {
+    mutating func counts(_ name: StaticString, key: StaticString, _ entries: [(String, Int)]) {
         member(name)
         array(entries, indent: 1) { json, entry in
             json.object(indent: 2) { json in
@@ -292,11 +295,11 @@ private struct PrettyJSON {
         }
     }
 
-    mutating func string(_ text: String) { JSONValue.writeString(text, to: &out) }
+    mutating func string(_ text: String) { out.appendString(text) }
 
     mutating func optionalString(_ text: String?) {
-        if let text { string(text) } else { out.append(contentsOf: "null".utf8) }
+        if let text { string(text) } else { out.append("null") }
     }
 
-    mutating func integer(_ n: Int) { out.append(contentsOf: String(n).utf8) }
+    mutating func integer(_ n: Int) { out.appendInteger(n) }
 }

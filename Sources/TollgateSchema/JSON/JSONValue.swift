@@ -263,41 +263,57 @@ extension JSONValue: CustomStringConvertible {
     /// large documents that do not build a ``JSONValue`` first.
     public static func writeString(_ s: String, to out: inout [UInt8]) {
         var s = s
-        s.withUTF8 { utf8 in
-            out.reserveCapacity(out.count + utf8.count + 2)
+        s.withUTF8 { writeString(utf8: $0, to: &out) }
+    }
+
+    private static func writeString(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        guard let base = utf8.baseAddress else {
             out.append(UInt8(ascii: "\""))
-            // Most strings need no escape: find that out eight bytes at a time and copy them whole.
-            var clean = 0
-            if let base = utf8.baseAddress {
-                while clean + 8 <= utf8.count && !needsEscape(UnsafeRawPointer(base + clean).loadUnaligned(as: UInt64.self)) { clean += 8 }
-            }
-            var run = 0
-            for (i, byte) in utf8.enumerated().dropFirst(clean) where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                if i > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
-                run = i + 1
-                out.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-                case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
-                case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
-                case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-                }
-            }
-            if utf8.count > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
-            out.append(UInt8(ascii: "\""))
+            return
         }
+        let count = utf8.count
+        var run = 0   // start of the bytes not yet copied
+        var i = 0
+        while true {
+            // Most strings need no escape: find that out eight bytes at a time, then byte by byte.
+            while i + 8 <= count && !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+            while i < count {
+                let byte = base[i]
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+                i += 1
+            }
+            guard i < count else { break }
+            if i > run { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: i - run)) }
+            let byte = base[i]
+            i += 1
+            run = i
+            out.append(UInt8(ascii: "\\"))
+            switch byte {
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
+            case 0x08: out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(UInt8(ascii: "f"))
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                out.append(UInt8(ascii: "u"))
+                out.append(UInt8(ascii: "0"))
+                out.append(UInt8(ascii: "0"))
+                out.append(hex.utf8Start[Int(byte >> 4)])
+                out.append(hex.utf8Start[Int(byte & 0xF)])
+            }
+        }
+        if count > run { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: count - run)) }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Whether any of the eight bytes of `word` is a quote, a backslash or below 0x20. Borrows may
     /// flag a byte above a real match, never a word without one.
     @inline(__always)
-    private static func needsEscape(_ word: UInt64) -> Bool {
+    static func needsEscape(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quotes = word ^ (ones &* 0x22)
