@@ -103,23 +103,25 @@ struct ReplayCommand: ParsableCommand {
         }
         bar.finish()
 
-        var bytes: [UInt8]
-        switch report {
-        case .text: bytes = Array(result.text().utf8)
-        case .json:
-            bytes = result.jsonBytes()
-            bytes.append(UInt8(ascii: "\n"))
-        case .junit: bytes = Array(result.junit().utf8)
+        // Written from where it was rendered: a report of many quarantined messages is megabytes.
+        func write(to file: FileHandle) -> Bool {
+            switch report {
+            case .text: (try? file.write(contentsOf: Array(result.text().utf8))) != nil
+            case .json:
+                result.withJSONBytes { json in
+                    (try? file.write(contentsOf: UnsafeRawBufferPointer(json))) != nil && (try? file.write(contentsOf: [UInt8(ascii: "\n")])) != nil
+                }
+            case .junit: (try? file.write(contentsOf: Array(result.junit().utf8))) != nil
+            }
         }
-        // Written from the array itself: a report of many quarantined messages is megabytes.
         if let out {
-            guard let file = openForWriting(out), (try? file.write(contentsOf: bytes)) != nil else {
+            guard let file = openForWriting(out), write(to: file) else {
                 throw CommandFailure(message: "cannot write the report to '\(out)'")
             }
             try? file.close()
             StandardError.write("tollgate: \(result.summary); report written to \(out)")
         } else {
-            try? FileHandle.standardOutput.write(contentsOf: bytes)
+            _ = write(to: FileHandle.standardOutput)
         }
 
         if !result.captureErrors.isEmpty {

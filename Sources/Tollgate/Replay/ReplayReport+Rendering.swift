@@ -54,6 +54,12 @@ extension ReplayReport {
     /// quarantined message, and building the ``JSONValue`` tree of a large one first takes longer
     /// than the writing.
     public func jsonBytes() -> [UInt8] {
+        withJSONBytes { Array($0) }
+    }
+
+    /// Runs `body` on ``jsonBytes()``'s text without copying it into an array, e.g. to write a
+    /// large report to a file.
+    public func withJSONBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         var json = PrettyJSON(capacity: 1024 + quarantinedMessages.count * 512 + captureErrors.count * 128)
         json.object { json in
             json.member("captures", first: true)
@@ -111,7 +117,7 @@ extension ReplayReport {
             json.member("captureErrors")
             json.array(captureErrors, indent: 1) { json, error in json.string(error) }
         }
-        return json.out.bytes()
+        return try json.out.withBytes(body)
     }
 
     // MARK: Text

@@ -32,6 +32,11 @@ public struct JSONTextBuffer: ~Copyable {
         }
     }
 
+    /// Runs `body` on the text written, without copying it.
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage, count: count))
+    }
+
     /// Makes room for `extra` more bytes.
     @inline(__always)
     private mutating func reserve(_ extra: Int) {
