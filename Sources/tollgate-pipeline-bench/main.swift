@@ -33,6 +33,8 @@ struct Arguments {
                                                    [--runs N] [--threads N] [--stages raw,check,pipeline,decode,serial,replay]
                       raw       parse + validate each payload with a reusable validator (the schema benchmark's loop)
                       check     JSONSchema.check on payloads in memory: the verdict, and the errors of invalid ones
+                      parse     parse each payload in memory, nothing else (the schema true)
+                      literal   parse each payload where it stands in its capture line, still escaped (the schema true)
                       pipeline  Pipeline.Evaluator on messages already in memory (limits, binding, selection, validation, verdict)
                       decode    read and decode the capture file, nothing else
                       serial    decode and evaluate on this thread, one message after another (no report)
@@ -89,6 +91,26 @@ func report(_ stage: String, run: Int, seconds: Double, messages: Int, rejected:
     fflush(nil)
 }
 
+/// The capture's lines and, for each, the offset of its payload literal's content: for `literal`.
+let payloadLiterals: (bytes: [UInt8], starts: [Int]) = {
+    guard args.stages.contains("literal") else { return ([], []) }
+    guard let data = FileManager.default.contents(atPath: args.capture) else { fail("cannot read \(args.capture)") }
+    let capture = [UInt8](data)
+    // The payload is the last member of the benchmark's lines: its literal starts after the last
+    // `"payload":"` of each line.
+    let marker = Array(#""payload":""#.utf8)
+    var starts: [Int] = []
+    var lineStart = 0
+    for (i, b) in capture.enumerated() where b == UInt8(ascii: "\n") {
+        var j = i - marker.count
+        while j >= lineStart && !capture[j..<(j + marker.count)].elementsEqual(marker) { j -= 1 }
+        if j >= lineStart { starts.append(j + marker.count) }
+        lineStart = i + 1
+    }
+    return (capture, starts)
+}()
+let acceptAll = try! JSONSchema(.bool(true))
+
 let clock = ContinuousClock()
 for run in 1...args.runs {
     for stage in args.stages {
@@ -118,6 +140,25 @@ for run in 1...args.runs {
                 for message in messages where !((try? schema.check(json: message.value, workspace: workspace))?.isValid ?? false) { invalid += 1 }
             }
             report(stage, run: run, seconds: seconds(elapsed), messages: messages.count, rejected: invalid)
+        case "parse":
+            let workspace = JSONParseWorkspace()
+            var failed = 0
+            let elapsed = clock.measure {
+                for message in messages where (try? acceptAll.check(json: message.value, workspace: workspace)) == nil { failed += 1 }
+            }
+            report(stage, run: run, seconds: seconds(elapsed), messages: messages.count, rejected: failed)
+        case "literal":
+            let workspace = JSONParseWorkspace()
+            var failed = 0
+            let elapsed = payloadLiterals.bytes.withUnsafeBytes { raw in
+                clock.measure {
+                    for start in payloadLiterals.starts
+                    where acceptAll.check(stringLiteralContent: UnsafeRawBufferPointer(rebasing: raw[start...]), workspace: workspace) == nil {
+                        failed += 1
+                    }
+                }
+            }
+            report(stage, run: run, seconds: seconds(elapsed), messages: payloadLiterals.starts.count, rejected: failed)
         case "decode":
             var count = 0
             var failed = 0
