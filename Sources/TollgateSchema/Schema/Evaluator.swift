@@ -105,6 +105,46 @@ final class ErrorLog {
     var count: Int { errors.count }
 }
 
+/// The keyword or instance path of an error-collecting evaluation: a stack of plain values (steps
+/// and tokens hold no references), allocated at the first push, so a verdict-only evaluation never
+/// allocates one and pushing and popping cost a few instructions. `Element` must be a trivial type:
+/// popped elements are not deinitialized.
+struct PathStack<Element>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>?
+    private var capacity = 0
+    private(set) var count = 0
+
+    init() {}
+
+    deinit { base?.deallocate() }
+
+    var elements: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base, count: count) }
+
+    @inline(__always)
+    mutating func push(_ element: Element) {
+        if count == capacity { grow() }
+        (base.unsafelyUnwrapped + count).initialize(to: element)
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func pop() {
+        count &-= 1
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        assert(_isPOD(Element.self), "PathStack holds trivial values only")
+        let bigger = UnsafeMutablePointer<Element>.allocate(capacity: max(capacity * 2, 32))
+        if let base {
+            bigger.moveInitialize(from: base, count: count)
+            base.deallocate()
+        }
+        base = bigger
+        capacity = max(capacity * 2, 32)
+    }
+}
+
 /// A step of the instance path, kept only while collecting errors.
 enum InstanceToken {
     case key(UnsafeBufferPointer<UInt8>)
@@ -186,8 +226,8 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     /// "invalid" at once, so branching schemas cannot multiply the work.
     var aborted = false
     var scope: [Int32] = []
-    var keywordPath: [PathStep] = []
-    var instancePath: [InstanceToken] = []
+    var keywordPath = PathStack<PathStep>()
+    var instancePath = PathStack<InstanceToken>()
 
     init(program: SchemaProgram, view: TapeView, stopAtFirstError: Bool) {
         self.program = program
@@ -210,11 +250,6 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         self.stackBudget = UInt(program.maxEvaluationStackBytes)
         let (perValue, overflow) = program.maxEvaluationStepsPerValue.multipliedReportingOverflow(by: max(view.count, 1))
         self.stepsLeft = overflow ? Int.max : perValue &+ 10_000
-        if Mode.collectsErrors {
-            // Room for the paths of most schemas and documents, so pushing rarely grows them.
-            keywordPath.reserveCapacity(32)
-            instancePath.reserveCapacity(16)
-        }
     }
 
     /// An address in the current stack frame.
@@ -295,7 +330,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     func instancePointer() -> String {
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        for t in instancePath {
+        for t in instancePath.elements {
             out.append(UInt8(ascii: "/"))
             switch t {
             case .key(let k): Self.appendPointerToken(k, to: &out)
@@ -312,7 +347,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         guard Mode.collectsErrors, let log else { return }
         var keyword: [UInt8] = []
         keyword.reserveCapacity(128)
-        for s in keywordPath { append(s, to: &keyword) }
+        for s in keywordPath.elements { append(s, to: &keyword) }
         var resolvedStep = step
         if resolvedStep == nil, case .enumeration(let op, _) = failure {
             if case .const = program.keyword(node: Int(node), op: op) { resolvedStep = .keyword("const") } else { resolvedStep = .keyword("enum") }
@@ -437,17 +472,17 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         return ok
     }
 
-    // Path bookkeeping out of line: growing an array inline would enlarge every evaluation frame.
+    // Path bookkeeping out of line: growing a stack inline would enlarge every evaluation frame.
     @inline(never)
     mutating func push(_ step: PathStep, _ token: InstanceToken?) {
-        keywordPath.append(step)
-        if let token { instancePath.append(token) }
+        keywordPath.push(step)
+        if let token { instancePath.push(token) }
     }
 
     @inline(never)
     mutating func pop(token: Bool) {
-        keywordPath.removeLast()
-        if token { instancePath.removeLast() }
+        keywordPath.pop()
+        if token { instancePath.pop() }
     }
 
     @inline(__always)
@@ -1068,7 +1103,7 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     func reportNamed(_ node: Int32, _ keyword: String, _ name: String, _ message: String) {
         guard Mode.collectsErrors, let log else { return }
         var path: [UInt8] = []
-        for s in keywordPath { append(s, to: &path) }
+        for s in keywordPath.elements { append(s, to: &path) }
         let relative = "/" + keyword + "/" + JSONPointer.escape(name)
         let keywordLocation = String(decoding: path, as: UTF8.self) + relative
         log.errors.append(ValidationError(instanceLocation: instancePointer(), keywordLocation: keywordLocation,
@@ -1183,9 +1218,9 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
                 case .noMatch:
                     break
                 case .limitExceeded:
-                    if Mode.collectsErrors { instancePath.append(.key(key)) }
+                    if Mode.collectsErrors { instancePath.push(.key(key)) }
                     record(nodeIndex, .named("patternProperties", entry.name), .patternLimit(entry.regex, instance: i))
-                    if Mode.collectsErrors { instancePath.removeLast() }
+                    if Mode.collectsErrors { instancePath.pop() }
                     ok = false
                     if !continuesAfterFailure { return false }
                 }
