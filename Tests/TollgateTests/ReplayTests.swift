@@ -155,6 +155,10 @@ struct ReplayTests {
             { #"{"topic":"orders","partition":0,"offset":6,"payload":"{\"id\":\"z\",\"total\":3}","payload":"\#($0)"}"# },
             { _ in #"{"topic":"orders","partition":0,"offset":7,"payload":null}"# },
             { _ in #"{"topic":"orders","partition":0,"offset":8,"payload":{"id":"v","total":4}}"# },
+            // Headers read in place, read with escapes, and written as an object.
+            { #"{"topic":"orders","partition":0,"offset":12,"headers":["a",null,"tollgate-schema","1","b",""],"payload":"\#($0)"}"# },
+            { #"{"topic":"orders","partition":0,"offset":13,"headers":["tollgate\u002dschema","1"],"payload":"\#($0)"}"# },
+            { #"{"topic":"orders","partition":0,"offset":14,"headers":{"tollgate-schema":"1"},"payload":"\#($0)"}"# },
             // Lines that are not records after all.
             { #"{"topic":"orders","partition":"0","offset":9,"payload":"\#($0)"}"# },
             { #"{"topic":"orders","partition":0,"offset":10,"payload":"\#($0)","payload_b64":"e30="}"# },
@@ -174,7 +178,7 @@ struct ReplayTests {
         let pipeline = try Pipeline(registry: registry, bindings: bindings, limits: Pipeline.Limits(maxBytes: 200))
         let path = dir.file("capture.jsonl")
         let serial = Replay.run(messages: try CaptureReader(path: path).compactMap { try? $0.get() }, pipeline: pipeline, captures: [path])
-        #expect(serial.total == 8 * payloads.count)
+        #expect(serial.total == 11 * payloads.count)
         let parallel = try Replay.run(captures: [path], pipeline: pipeline, threads: 2)
         #expect(parallel.captureErrors.count == 3 * payloads.count)
         var withoutErrors = parallel

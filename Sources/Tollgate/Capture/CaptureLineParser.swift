@@ -228,6 +228,9 @@ struct CaptureLineParser {
         return (open + 1)..<close
     }
 
+    /// The bytes of `range` of the line, in place.
+    func span(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range]) }
+
     /// The bytes of a string's content without escapes.
     func bytes(_ content: Range<Int>) -> [UInt8] { Array(UnsafeBufferPointer(rebasing: bytes[content])) }
 

@@ -119,19 +119,19 @@ public final class CaptureReader: Sequence, IteratorProtocol {
 
     /// The message on one capture line: `bytes[range]`, line `line` of `file`.
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, file: String, line: Int) -> Result<CapturedMessage, TollgateError> {
-        decode(bytes, range, file: file, line: line, checkingPayload: CaptureRecord.PayloadCheck<Void>?.none).map(\.message)
+        decode(bytes, range, file: file, line: line, checkingPayload: CaptureRecord.PayloadCheck<Void>?.none).map { $0.message! }
     }
 
     /// ``decode(_:_:file:line:)``, offering the payload to `check` before it is unescaped (see
     /// ``CaptureRecord/decode(_:checkingPayload:)``).
     static func decode<Outcome>(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, file: String, line: Int,
                                 checkingPayload check: CaptureRecord.PayloadCheck<Outcome>?)
-        -> Result<(message: CapturedMessage, outcome: Outcome?), TollgateError>
+        -> Result<(message: CapturedMessage?, outcome: Outcome?), TollgateError>
     {
         var parser = CaptureLineParser(bytes: bytes, range: range)
         do {
             let (message, format, outcome) = try CaptureRecord.decode(&parser, checkingPayload: check)
-            return .success((CapturedMessage(message: message, file: file, line: line, format: format), outcome))
+            return .success((message.map { CapturedMessage(message: $0, file: file, line: line, format: format) }, outcome))
         } catch {
             let column = error.column.map { "column \($0): " } ?? ""
             return .failure(TollgateError(.invalidCapture,

@@ -81,6 +81,8 @@ enum CaptureRecord {
         var payloadB64: CaptureValue?
         var keyB64: CaptureValue?
         var headers: [MessageHeader] = []
+        /// Where kcat's flat header array stands in the line, when it is read only if needed.
+        var headerSpan: Range<Int>?
         var scalars = InlineArray<15, Scalar?>(repeating: nil)
         var kcat = false
 
@@ -89,18 +91,17 @@ enum CaptureRecord {
 
     static func decode(_ parser: inout CaptureLineParser) throws(CaptureLineError) -> (Message, CaptureFormat) {
         let (message, format, _) = try decode(&parser, checkingPayload: PayloadCheck<Void>?.none)
-        return (message, format)
+        return (message!, format)   // without a check, the whole message is built
     }
 
     /// Decodes a line, offering a `payload` string that comes after the record's `topic` to `check`
     /// where it stands in the line, still escaped, with the topic and the headers read before it.
-    /// When `check` takes it, the outcome is returned, and the payload is unescaped into the message
-    /// only if `check` says the outcome needs the message's bytes; otherwise its value is empty and
-    /// its key nil (its coordinates, headers and timestamp are all there). A record whose topic or
-    /// headers change after its payload (a repeated member) is decoded as if `check` had not been
-    /// asked.
+    /// When `check` takes it, the outcome is returned with as much of the message as `check` says
+    /// the outcome needs (see ``MessageNeed``). A record whose topic or headers change after its
+    /// payload (a repeated member) is decoded as if `check` had not been asked. The whole line is
+    /// checked whatever is built of it: a line that is not a record is an error either way.
     static func decode<Outcome>(_ parser: inout CaptureLineParser, checkingPayload check: PayloadCheck<Outcome>?)
-        throws(CaptureLineError) -> (Message, CaptureFormat, Outcome?)
+        throws(CaptureLineError) -> (Message?, CaptureFormat, Outcome?)
     {
         var members = Members()
         // The outcome for the payload that counts (the last), whether it still holds (no topic or
@@ -117,7 +118,7 @@ enum CaptureRecord {
                 if let check, p.atString, case .string(let span, let escaped)? = members[.topic] {
                     let topic = p.text(span, escaped: escaped)
                     let at = p.position
-                    let headers = members.headers
+                    let headers = CapturedHeaders(members.headers, span: members.headerSpan, in: p)
                     if let outcome = p.readStringInPlace({ check.check(topic, headers, $0) }) {
                         (checked, checkedHolds, checkedAt) = (outcome, true, at)
                         members.payload = .some([])
@@ -137,7 +138,15 @@ enum CaptureRecord {
             case .keyB64: members.keyB64 = try p.readValue().value
             case .headers:
                 checkedHolds = false
-                members.headers = try readHeaders(&p)
+                let start = p.position
+                if skipFlatHeaderPairs(&p) {
+                    members.headerSpan = start..<p.position
+                    members.headers = []
+                } else {
+                    p.rewind(to: start)
+                    members.headerSpan = nil
+                    members.headers = try readHeaders(&p)
+                }
             case .broker:
                 members.kcat = true
                 try p.skipValue()
@@ -178,17 +187,68 @@ enum CaptureRecord {
         var value = payload.value ?? []
         var outcome: Outcome?
         if let checked, checkedHolds, case .kafka = origin { outcome = checked }
-        if let check, let outcome, !check.needsMessage(outcome) {
+        let format: CaptureFormat = members.kcat ? .kcat : .tollgate
+        let need: MessageNeed = if let check, let outcome { check.needs(outcome) } else { .everything }
+        switch need {
+        case .nothing:
+            return (nil, format, outcome)
+        case .coordinates:
             if keySpan != nil { key = nil }
-        } else {
+        case .everything:
             if checked != nil {
                 parser.rewind(to: checkedAt)
                 value = try parser.readStringBytes()
             }
             if let keySpan { key = parser.bytes(keySpan) }
         }
-        let message = Message(key: key, value: value, headers: members.headers, origin: origin, timestamp: timestamp)
-        return (message, members.kcat ? .kcat : .tollgate, outcome)
+        var headers = members.headers
+        if let span = members.headerSpan {
+            parser.rewind(to: span.lowerBound)
+            headers = (try? flatHeaderPairs(&parser)) ?? nil ?? []
+        }
+        let message = Message(key: key, value: value, headers: headers, origin: origin, timestamp: timestamp)
+        return (message, format, outcome)
+    }
+
+    /// How much of a message whose payload was checked in place is built.
+    enum MessageNeed {
+        /// None: the line is checked, the outcome is all that is wanted.
+        case nothing
+        /// Coordinates, headers and timestamp, without the key's and the payload's bytes.
+        case coordinates
+        /// The whole message.
+        case everything
+    }
+
+    /// A record's headers as read before its payload: decoded, or (kcat's flat array of strings
+    /// without escapes) still where they stand in the line, decoded only when asked for.
+    struct CapturedHeaders {
+        private let decoded: [MessageHeader]
+        private let span: Range<Int>?
+        private let parser: CaptureLineParser
+
+        init(_ decoded: [MessageHeader], span: Range<Int>?, in parser: CaptureLineParser) {
+            self.decoded = decoded
+            self.span = span
+            self.parser = parser
+        }
+
+        /// Whether a header is called `name`.
+        func contains(_ name: String) -> Bool {
+            guard let span else { return decoded.contains { $0.name == name } }
+            var p = parser
+            p.rewind(to: span.lowerBound)
+            var name = name
+            return name.withUTF8 { wanted in CaptureRecord.walkFlatHeaders(&p) { $0.elementsEqual(wanted) } == .found }
+        }
+
+        /// All of them, in order.
+        var all: [MessageHeader] {
+            guard let span else { return decoded }
+            var p = parser
+            p.rewind(to: span.lowerBound)
+            return ((try? CaptureRecord.flatHeaderPairs(&p)) ?? nil) ?? []
+        }
     }
 
     /// What ``decode(_:checkingPayload:)`` asks of a payload it offers to be checked in place.
@@ -196,9 +256,9 @@ enum CaptureRecord {
         /// Given the record's topic and headers and the line from just after the payload string's
         /// opening quote: an outcome and the offset there of the string's closing quote, or nil to
         /// have the payload unescaped and decoded as usual.
-        var check: (_ topic: String, _ headers: [MessageHeader], _ literal: UnsafeRawBufferPointer) -> (Outcome, end: Int)?
-        /// Whether the message still needs its key's and payload's bytes, given the outcome.
-        var needsMessage: (Outcome) -> Bool
+        var check: (_ topic: String, _ headers: CapturedHeaders, _ literal: UnsafeRawBufferPointer) -> (Outcome, end: Int)?
+        /// How much of the message is built, given the outcome.
+        var needs: (Outcome) -> MessageNeed
     }
 
     /// The bytes of a `payload` or `key` member: a string's bytes, nil for null, or the text of any
@@ -219,9 +279,42 @@ enum CaptureRecord {
         return try decodeHeaders(p.readValue().value)
     }
 
+    /// Moves past `["name", "value" or null, ...]` when every string in it is free of escapes,
+    /// checking it as ``flatHeaderPairs(_:)`` would read it; false (having read some of it) for
+    /// anything else, which is then read the usual way.
+    private static func skipFlatHeaderPairs(_ p: inout CaptureLineParser) -> Bool {
+        walkFlatHeaders(&p) { _ in false } == .ended
+    }
+
+    enum FlatHeaderWalk { case found, ended, other }
+
+    /// Walks kcat's flat header array of strings without escapes, calling `visit` with each name's
+    /// bytes until it returns true (`.found`); `.ended` after the array, `.other` (having read some
+    /// of it) when the value is not of that form.
+    fileprivate static func walkFlatHeaders(_ p: inout CaptureLineParser, _ visit: (UnsafeBufferPointer<UInt8>) -> Bool) -> FlatHeaderWalk {
+        do throws(CaptureLineError) {
+            guard p.readArrayBracket() == true else { return .other }
+            if p.readArrayBracket() == false { return .ended }
+            while true {
+                guard p.atString, let name = try p.readUnescapedStringSpan() else { return .other }
+                if visit(p.span(name)) { return .found }
+                guard p.readComma() else { return .other }
+                if p.atString {
+                    guard try p.readUnescapedStringSpan() != nil else { return .other }
+                } else if try !p.readNull() {
+                    return .other
+                }
+                if p.readComma() { continue }
+                return p.readArrayBracket() == false ? .ended : .other
+            }
+        } catch {
+            return .other
+        }
+    }
+
     /// `["name", "value" or null, ...]`, or nil (having read some of it) when the value is not
     /// exactly that.
-    private static func flatHeaderPairs(_ p: inout CaptureLineParser) throws(CaptureLineError) -> [MessageHeader]? {
+    fileprivate static func flatHeaderPairs(_ p: inout CaptureLineParser) throws(CaptureLineError) -> [MessageHeader]? {
         guard p.readArrayBracket() == true else { return nil }
         var headers: [MessageHeader] = []
         if p.readArrayBracket() == false { return headers }

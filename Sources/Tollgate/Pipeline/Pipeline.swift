@@ -236,6 +236,8 @@ public final class Pipeline: Sendable {
     /// literal (in a `kcat -J` line), from its topic, its headers and `literal`, which starts just
     /// after the literal's opening quote and may run on past the closing one: the screening
     /// ``screen(_:workspace:)`` gives the message, and the offset in `literal` of the closing quote.
+    /// The headers are asked for by name (`hasHeader`) and, only if one a header selector reads is
+    /// there, all of them (`headers`).
     ///
     /// Nil when the verdict is not that of validating the payload against the version its topic and
     /// headers select (a rule or a payload selector looks at the document; no version is selected),
@@ -243,8 +245,8 @@ public final class Pipeline: Sendable {
     /// `JSONSchema.check(stringLiteralContent:limits:workspace:)`) or not valid JSON: then unescape
     /// the payload and screen the message. A wire-format payload starts with a zero byte, written
     /// `\u0000`, which is not that form.
-    func screen(payloadLiteral literal: UnsafeRawBufferPointer, topic: String, headers: [MessageHeader],
-                workspace: JSONParseWorkspace) -> (screening: Screening, end: Int)?
+    func screen(payloadLiteral literal: UnsafeRawBufferPointer, topic: String, hasHeader: (String) -> Bool,
+                headers: () -> [MessageHeader], workspace: JSONParseWorkspace) -> (screening: Screening, end: Int)?
     {
         guard limits.maxBytes >= 1, let index = bindings.firstIndex(where: { $0.source.matches(topic) }), !needsDocument[index] else {
             return nil
@@ -259,12 +261,12 @@ public final class Pipeline: Sendable {
                 choice = fixed
                 break
             }
-            guard let name = headerSelectorNames[index][i], !headers.contains(where: { $0.name == name }) else { break }
+            guard let name = headerSelectorNames[index][i], !hasHeader(name) else { break }
             i += 1
         }
         if choice == nil {
             // What selection sees of the message: its source and headers, not its payload.
-            let message = Message(value: [], headers: headers, origin: .kafka(topic: topic, partition: 0, offset: 0, group: nil))
+            let message = Message(value: [], headers: headers(), origin: .kafka(topic: topic, partition: 0, offset: 0, group: nil))
             choice = choose(index, from: firstPayloadSelector[index], after: nil, message: message, document: nil)
         }
         guard case .success(let version)? = choice,

@@ -85,9 +85,11 @@ public enum Replay {
                 // message's coordinates and its verdict, not its bytes.
                 let inPlace = CaptureRecord.PayloadCheck<Pipeline.Screening>(
                     check: { topic, headers, literal in
-                        pipeline.screen(payloadLiteral: literal, topic: topic, headers: headers, workspace: workspace)
+                        pipeline.screen(payloadLiteral: literal, topic: topic, hasHeader: headers.contains, headers: { headers.all },
+                                        workspace: workspace)
                     },
-                    needsMessage: { if case .decided = $0 { false } else { true } })
+                    // An approval is only counted; the report names a quarantined message by its coordinates.
+                    needs: { $0.isPlainApproval ? .nothing : .coordinates })
                 while let numbered = lines.take() {
                     bin.batches.withLock { $0.removeAll() }
                     let batch = numbered.value
@@ -98,7 +100,10 @@ public enum Replay {
                             switch entry {
                             case .line(let range, let number):
                                 switch CaptureReader.decode(bytes, range, file: batch.file, line: number, checkingPayload: inPlace) {
-                                case .success(let (captured, screenedInPlace)):
+                                case .success((nil, .decided(let verdict)?)):
+                                    // Approved in place: nothing of the message was built.
+                                    approved.add(schema: verdict.schema)
+                                case .success((let captured?, let screenedInPlace)):
                                     let screening = screenedInPlace ?? pipeline.screen(captured.message, workspace: workspace)
                                     if case .decided(let verdict) = screening, screening.isPlainApproval {
                                         // The report only counts it, and keeps nothing of the message,
@@ -107,6 +112,8 @@ public enum Replay {
                                     } else {
                                         items.append(.screened(captured, screening))
                                     }
+                                case .success:
+                                    preconditionFailure("a message is built unless its screening is an approval")
                                 case .failure(let error):
                                     items.append(.unreadable(error))
                                 }
