@@ -108,9 +108,8 @@ struct ReplayCommand: ParsableCommand {
             switch report {
             case .text: (try? file.write(contentsOf: Array(result.text().utf8))) != nil
             case .json:
-                result.withJSONBytes { json in
-                    (try? file.write(contentsOf: UnsafeRawBufferPointer(json))) != nil && (try? file.write(contentsOf: [UInt8(ascii: "\n")])) != nil
-                }
+                (try? result.writeJSON { try file.write(contentsOf: UnsafeRawBufferPointer($0)) }) != nil
+                    && (try? file.write(contentsOf: [UInt8(ascii: "\n")])) != nil
             case .junit: (try? file.write(contentsOf: Array(result.junit().utf8))) != nil
             }
         }

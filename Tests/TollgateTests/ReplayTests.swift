@@ -209,6 +209,18 @@ struct ReplayTests {
             ],
             shadowRejections: [("trace", 4)], captureErrors: ["two.jsonl:3: column 1: expected '{'"])
         #expect(report.jsonBytes() == report.jsonValue.serializedBytes(pretty: true))
+        // Enough quarantined messages to be rendered on two threads, split at an odd place.
+        var large = report
+        large.quarantinedMessages = (0..<4099).map { i in
+            var message = report.quarantinedMessages[i % report.quarantinedMessages.count]
+            message.capture = "one.jsonl:\(i + 1)"
+            return message
+        }
+        #expect(large.jsonBytes() == large.jsonValue.serializedBytes(pretty: true))
+        var pieces = 0
+        var written: [UInt8] = []
+        large.writeJSON { written += $0; pieces += 1 }
+        #expect(written == large.jsonBytes() && pieces == 4)
         let empty = ReplayReport.Builder().report(captures: [])
         #expect(empty.jsonBytes() == empty.jsonValue.serializedBytes(pretty: true))
         let sample = try Replay.run(captures: [Self.sampleCapture], pipeline: try samplePipeline())

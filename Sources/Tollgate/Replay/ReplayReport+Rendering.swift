@@ -1,3 +1,4 @@
+import Dispatch
 import TollgateSchema
 
 extension ReplayReport {
@@ -54,70 +55,75 @@ extension ReplayReport {
     /// quarantined message, and building the ``JSONValue`` tree of a large one first takes longer
     /// than the writing.
     public func jsonBytes() -> [UInt8] {
-        withJSONBytes { Array($0) }
+        var bytes: [UInt8] = []
+        writeJSON { bytes.append(contentsOf: $0) }
+        return bytes
     }
 
-    /// Runs `body` on ``jsonBytes()``'s text without copying it into an array, e.g. to write a
-    /// large report to a file.
-    public func withJSONBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        var json = PrettyJSON(capacity: 1024 + quarantinedMessages.count * 512 + captureErrors.count * 128)
-        json.object { json in
-            json.member("captures", first: true)
-            json.array(captures, indent: 1) { json, capture in json.string(capture) }
-            json.member("total"); json.integer(total)
-            json.member("approved"); json.integer(approved)
-            json.member("quarantined"); json.integer(quarantined)
-            json.counts("byReason", key: "reason", byReason.map { ($0.reason, $0.count) })
-            json.member("bySchema")
-            json.array(bySchema, indent: 1) { json, counts in
-                json.object(indent: 2) { json in
-                    json.member("schema", indent: 3, first: true); json.optionalString(counts.schema)
-                    json.member("approved", indent: 3); json.integer(counts.approved)
-                    json.member("quarantined", indent: 3); json.integer(counts.quarantined)
-                }
+    /// Hands ``jsonBytes()``'s text to `write` in pieces, in order, without copying it into one
+    /// array, e.g. to write a large report to a file. A report with many quarantined messages has
+    /// them rendered on two threads.
+    public func writeJSON(_ write: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        var head = PrettyJSON(capacity: 4096 + captureErrors.count * 128)
+        head.out.append(UInt8(ascii: "{"))
+        head.member("captures", first: true)
+        head.array(captures, indent: 1) { json, capture in json.string(capture) }
+        head.member("total"); head.integer(total)
+        head.member("approved"); head.integer(approved)
+        head.member("quarantined"); head.integer(quarantined)
+        head.counts("byReason", key: "reason", byReason.map { ($0.reason, $0.count) })
+        head.member("bySchema")
+        head.array(bySchema, indent: 1) { json, counts in
+            json.object(indent: 2) { json in
+                json.member("schema", indent: 3, first: true); json.optionalString(counts.schema)
+                json.member("approved", indent: 3); json.integer(counts.approved)
+                json.member("quarantined", indent: 3); json.integer(counts.quarantined)
             }
-            json.counts("topKeywordLocations", key: "keywordLocation", topKeywordLocations.map { ($0.location, $0.count) })
-            json.counts("topInstanceLocations", key: "instanceLocation", topInstanceLocations.map { ($0.location, $0.count) })
-            json.counts("shadowRejections", key: "rule", shadowRejections.map { ($0.rule, $0.count) })
-            json.member("quarantinedMessages")
-            json.array(quarantinedMessages, indent: 1) { json, message in
-                json.object(indent: 2) { json in
-                    json.member("capture", indent: 3, first: true); json.string(message.capture)
-                    json.member("origin", indent: 3)
-                    switch message.origin {
-                    case .kafka(let topic, let partition, let offset, let group):
-                        json.object(indent: 3) { json in
-                            json.member("topic", indent: 4, first: true); json.string(topic)
-                            json.member("partition", indent: 4); json.integer(Int(partition))
-                            json.member("offset", indent: 4); json.integer(Int(offset))
-                            if let group { json.member("group", indent: 4); json.string(group) }
-                        }
-                    case .rabbitMQ(let exchange, let routingKey, let queue, let tag):
-                        json.object(indent: 3) { json in
-                            json.member("exchange", indent: 4, first: true); json.string(exchange)
-                            json.member("routingKey", indent: 4); json.string(routingKey)
-                            json.member("queue", indent: 4); json.string(queue)
-                            json.member("deliveryTag", indent: 4); var text = String(tag); text.withUTF8 { json.out.append($0) }
-                        }
-                    case .none:
-                        json.out.append("null")
-                    }
-                    json.member("reason", indent: 3); json.string(message.reason.description)
-                    json.member("schema", indent: 3); json.optionalString(message.schema)
-                    json.member("errors", indent: 3)
-                    json.array(message.details, indent: 3) { json, detail in
-                        json.object(indent: 4) { json in
-                            json.member("instanceLocation", indent: 5, first: true); json.string(detail.instanceLocation)
-                            json.member("keywordLocation", indent: 5); json.string(detail.keywordLocation)
-                            json.member("message", indent: 5); json.string(detail.message)
-                        }
-                    }
-                }
-            }
-            json.member("captureErrors")
-            json.array(captureErrors, indent: 1) { json, error in json.string(error) }
         }
-        return try json.out.withBytes(body)
+        head.counts("topKeywordLocations", key: "keywordLocation", topKeywordLocations.map { ($0.location, $0.count) })
+        head.counts("topInstanceLocations", key: "instanceLocation", topInstanceLocations.map { ($0.location, $0.count) })
+        head.counts("shadowRejections", key: "rule", shadowRejections.map { ($0.rule, $0.count) })
+        head.member("quarantinedMessages")
+        head.out.append(quarantinedMessages.isEmpty ? "[]" : "[")
+        try head.out.withBytes(write)
+
+        // The messages, as the array's elements: on two threads when there are many.
+        let count = quarantinedMessages.count
+        let parts = count >= 2048 ? 2 : 1
+        let rendered = UnsafeMutablePointer<PrettyJSON>.allocate(capacity: parts)
+        defer {
+            rendered.deinitialize(count: parts)
+            rendered.deallocate()
+        }
+        let bounds = (0...parts).map { count * $0 / parts }
+        let render = { (part: Int) in
+            var json = PrettyJSON(capacity: 1024 + (bounds[part + 1] - bounds[part]) * 512)
+            for index in bounds[part]..<bounds[part + 1] {
+                if index > 0 { json.out.append(UInt8(ascii: ",")) }
+                json.newline(2)
+                json.message(quarantinedMessages[index])
+            }
+            (rendered + part).initialize(to: json)
+        }
+        if parts == 1 {
+            render(0)
+        } else {
+            // Each part writes its own slot of `rendered`.
+            let slots = UncheckedSendableRender(render)
+            DispatchQueue.concurrentPerform(iterations: parts) { slots.render($0) }
+        }
+        for part in 0..<parts { try rendered[part].out.withBytes(write) }
+
+        var tail = PrettyJSON(capacity: 1024 + captureErrors.count * 128)
+        if !quarantinedMessages.isEmpty {
+            tail.newline(1)
+            tail.out.append(UInt8(ascii: "]"))
+        }
+        tail.member("captureErrors")
+        tail.array(captureErrors, indent: 1) { json, error in json.string(error) }
+        tail.newline(0)
+        tail.out.append(UInt8(ascii: "}"))
+        try tail.out.withBytes(write)
     }
 
     // MARK: Text
@@ -308,4 +314,49 @@ private struct PrettyJSON: ~Copyable {
     }
 
     mutating func integer(_ n: Int) { out.appendInteger(n) }
+
+    /// One entry of `quarantinedMessages`.
+    mutating func message(_ message: ReplayReport.QuarantinedMessage) {
+        object(indent: 2) { json in
+            json.member("capture", indent: 3, first: true); json.string(message.capture)
+            json.member("origin", indent: 3)
+            switch message.origin {
+            case .kafka(let topic, let partition, let offset, let group):
+                json.object(indent: 3) { json in
+                    json.member("topic", indent: 4, first: true); json.string(topic)
+                    json.member("partition", indent: 4); json.integer(Int(partition))
+                    json.member("offset", indent: 4); json.integer(Int(offset))
+                    if let group { json.member("group", indent: 4); json.string(group) }
+                }
+            case .rabbitMQ(let exchange, let routingKey, let queue, let tag):
+                json.object(indent: 3) { json in
+                    json.member("exchange", indent: 4, first: true); json.string(exchange)
+                    json.member("routingKey", indent: 4); json.string(routingKey)
+                    json.member("queue", indent: 4); json.string(queue)
+                    json.member("deliveryTag", indent: 4); var text = String(tag); text.withUTF8 { json.out.append($0) }
+                }
+            case .none:
+                json.out.append("null")
+            }
+            json.member("reason", indent: 3); json.string(message.reason.description)
+            json.member("schema", indent: 3); json.optionalString(message.schema)
+            json.member("errors", indent: 3)
+            json.array(message.details, indent: 3) { json, detail in
+                json.object(indent: 4) { json in
+                    json.member("instanceLocation", indent: 5, first: true); json.string(detail.instanceLocation)
+                    json.member("keywordLocation", indent: 5); json.string(detail.keywordLocation)
+                    json.member("message", indent: 5); json.string(detail.message)
+                }
+            }
+        }
+    }
+}
+
+/// Hands the rendering of a part of the report to `concurrentPerform`.
+///
+/// `@unchecked Sendable`: each iteration renders from the report (a `Sendable` value) into its own
+/// slot of a buffer that outlives the call and is read only after it.
+private struct UncheckedSendableRender: @unchecked Sendable {
+    let render: (Int) -> Void
+    init(_ render: @escaping (Int) -> Void) { self.render = render }
 }
