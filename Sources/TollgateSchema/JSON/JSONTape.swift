@@ -129,6 +129,38 @@ struct TapeView {
         }
     }
 
+    /// Appends the compact JSON text of entry `i`, exactly as its ``JSONValue`` serializes, until
+    /// `out` holds more than `limit` bytes; whether it got to the end.
+    func writeCompact(_ i: Int, to out: inout [UInt8], limit: Int) -> Bool {
+        let n = nodes[i]
+        switch n.kind {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .falseValue: out.append(contentsOf: "false".utf8)
+        case .trueValue: out.append(contentsOf: "true".utf8)
+        case .int, .decimal, .bignum: number(i).write(to: &out)
+        case .string: JSONValue.writeString(utf8: string(i), to: &out)
+        case .array, .object:
+            let isObject = n.kind == .object
+            out.append(isObject ? UInt8(ascii: "{") : UInt8(ascii: "["))
+            var child = i &+ 1
+            var first = true
+            while child < Int(n.a) {
+                if out.count > limit { return false }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                if isObject {
+                    JSONValue.writeString(utf8: string(child), to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    child &+= 1
+                }
+                guard writeCompact(child, to: &out, limit: limit) else { return false }
+                child = next(after: child)
+            }
+            out.append(isObject ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+        }
+        return out.count <= limit
+    }
+
     /// Number of Unicode scalars in the string entry at `i`.
     @inlinable
     func scalarCount(_ i: Int) -> Int {

@@ -266,7 +266,7 @@ extension JSONValue: CustomStringConvertible {
         s.withUTF8 { writeString(utf8: $0, to: &out) }
     }
 
-    private static func writeString(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    static func writeString(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         guard let base = utf8.baseAddress else {
             out.append(UInt8(ascii: "\""))

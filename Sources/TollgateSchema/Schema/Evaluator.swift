@@ -446,9 +446,22 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
     }
 
     /// A short JSON rendering of the instance at `i`, for messages.
+    /// ``JSONValue/shortText(_:)`` of the instance at `i`, written from the tape: a large instance
+    /// (an object that has a property too many) is written only as far as the message shows it.
     func show(_ i: Int) -> String {
-        JSONValue.shortText(JSONValue(view, i))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128)
+        let text = view.writeCompact(i, to: &bytes, limit: Evaluator.shownBytes)
+        if text { return JSONValue.shortened(String(decoding: bytes, as: UTF8.self)) }
+        // Cut: the first 82 characters are whole, and the message shows 77 of them, unless
+        // characters of many bytes each leave fewer in the bytes written.
+        let head = String(decoding: bytes, as: UTF8.self)
+        if head.count >= 82 { return String(head.prefix(77)) + "..." }
+        return JSONValue.shortText(JSONValue(view, i))
     }
+
+    /// Bytes of an instance written for a message before the rest is left out.
+    static var shownBytes: Int { 1024 }
 
     func typeName(_ i: Int) -> String {
         switch view[i].kind {
@@ -1511,7 +1524,11 @@ extension TapeKind {
 extension JSONValue {
     /// Compact JSON text, shortened for messages.
     static func shortText(_ v: JSONValue) -> String {
-        let text = v.serialized()
+        shortened(v.serialized())
+    }
+
+    /// `text`, or its first 77 characters and "..." when it has more than 80.
+    static func shortened(_ text: String) -> String {
         if text.count <= 80 { return text }
         return String(text.prefix(77)) + "..."
     }
