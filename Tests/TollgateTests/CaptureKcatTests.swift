@@ -273,6 +273,13 @@ struct CaptureKcatTests {
     func memberNames() {
         for name in CaptureLineParser.Name.allCases {
             #expect(Array(name.text.utf8).withUnsafeBufferPointer { CaptureLineParser.Name.matching($0) } == name, "\(name.text)")
+            // Loaded a word at a time, from a line that goes on after the name.
+            let line = Array(name.text.utf8) + Array(#"":"x","payload_b64":"","delivery_tag":1}"#.utf8)
+            #expect(line.withUnsafeBufferPointer { CaptureLineParser.Name.matching(UnsafeBufferPointer(rebasing: $0[..<name.text.utf8.count]), readableBytes: $0.count) } == name)
+        }
+        for other in ["to", "topi", "topicx", "payload_b6", "payload_b644", "delivery_taga", "routing_ke", "ts\u{0}"] {
+            let line = Array(other.utf8) + Array(#"":"payload_b64","delivery_tag":1}"#.utf8)
+            #expect(line.withUnsafeBufferPointer { CaptureLineParser.Name.matching(UnsafeBufferPointer(rebasing: $0[..<other.utf8.count]), readableBytes: $0.count) } == nil, "\(other)")
         }
         for other in ["", "t", "Topic", "topics", "tstype", "payloads", "payload_b6", "keys", "key_b65", "brokers", "queue_", "delivery_ta",
                       "delivery_tags", "ts\u{0}", "\u{0}ts", "key\u{0}\u{0}\u{0}\u{0}", "topic\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}"] {

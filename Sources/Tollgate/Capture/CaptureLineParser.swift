@@ -76,12 +76,29 @@ struct CaptureLineParser {
         /// packed into two words and compared with each member's at once, since every line names nine
         /// or so members.
         static func matching(_ name: UnsafeBufferPointer<UInt8>) -> Name? {
+            matching(name, readableBytes: name.count)
+        }
+
+        /// ``matching(_:)``, where `readableBytes` (at least the name's length) may be read from
+        /// the name's start: with 16, the name is loaded a word at a time.
+        @inline(__always)
+        static func matching(_ name: UnsafeBufferPointer<UInt8>, readableBytes: Int) -> Name? {
             let n = name.count
-            guard n >= 2 && n <= 12 else { return nil }
+            guard n >= 2 && n <= 12, let base = name.baseAddress else { return nil }
             var low: UInt64 = 0
             var high = UInt64(n) << 56
-            for i in 0..<min(n, 8) { low |= UInt64(name[i]) << (8 * i) }
-            for i in min(n, 8)..<n { high |= UInt64(name[i]) << (8 * (i - 8)) }
+            if readableBytes >= 16 {
+                let raw = UnsafeRawPointer(base)
+                let first = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+                low = n >= 8 ? first : first & ((1 << UInt64(8 * n)) &- 1)
+                if n > 8 {
+                    let second = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                    high |= second & ((1 << UInt64(8 * (n - 8))) &- 1)
+                }
+            } else {
+                for i in 0..<min(n, 8) { low |= UInt64(base[i]) << (8 * i) }
+                for i in min(n, 8)..<n { high |= UInt64(base[i]) << (8 * (i - 8)) }
+            }
             // Generated from `text`; the test `memberNames` checks every one.
             switch (low, high) {
             case (0x6369706f74, 0x500000000000000): return .topic
@@ -143,7 +160,7 @@ struct CaptureLineParser {
                 let nameStart = i + 1
                 let (nameEnd, escaped) = try scanString()
                 let name = escaped ? try decodeString(nameStart..<nameEnd).withUnsafeBufferPointer { Name.matching($0) }
-                    : Name.matching(UnsafeBufferPointer(rebasing: bytes[nameStart..<nameEnd]))
+                    : Name.matching(UnsafeBufferPointer(rebasing: bytes[nameStart..<nameEnd]), readableBytes: end - nameStart)
                 skipWhitespace()
                 guard peek(UInt8(ascii: ":")) else {
                     throw error("expected ':' after the member name \"\(String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self))\"")
@@ -675,7 +692,10 @@ struct CaptureLineParser {
 
     private func peek(_ byte: UInt8) -> Bool { i < end && bytes[i] == byte }
 
+    @inline(__always)
     private mutating func skipWhitespace() {
+        // Most often there is none.
+        if i < end && bytes[i] > 0x20 { return }
         while i < end {
             switch bytes[i] {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"): i += 1
