@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TollgateSchema
 @testable import Tollgate
@@ -51,6 +52,96 @@ enum KcatLine {
 
 @Suite("Capture files: kcat -J lines")
 struct CaptureKcatTests {
+    /// Decodes `line` with a payload check, by kcat's layout or the general way: the message, the
+    /// format and the outcome, or the error, as text to compare.
+    static func decodeWithCheck(_ line: [UInt8], need: CaptureRecord.MessageNeed, kcatLayout: Bool) -> String {
+        let acceptAll = try! JSONSchema(.bool(true))
+        let workspace = JSONParseWorkspace()
+        let check = CaptureRecord.PayloadCheck<String>(
+            check: { topic, headers, literal in
+                // The outcome names everything the check was given.
+                let names = headers.all.map { "\($0.name)=\($0.value.map { String(decoding: $0, as: UTF8.self) } ?? "null")" }
+                return acceptAll.check(stringLiteralContent: literal, workspace: workspace).map {
+                    ("\(topic) \(names) \(headers.contains("trace-id")) \($0.end)", $0.end)
+                }
+            },
+            needs: { _ in need })
+        return line.withUnsafeBufferPointer { bytes in
+            var parser = CaptureLineParser(bytes: bytes, range: 0..<bytes.count)
+            do {
+                let (message, format, outcome) = try CaptureRecord.decode(&parser, checkingPayload: check, kcatLayout: kcatLayout)
+                return "\(String(describing: message)) \(format) \(outcome ?? "-")"
+            } catch {
+                return "error \(error)"
+            }
+        }
+    }
+
+    @Test("lines in kcat's own layout decode as the general reader decodes them, however much of the message is built")
+    func kcatLayoutMatchesGeneral() throws {
+        var lines: [[UInt8]] = [
+            KcatLine.line(offset: 1, headers: [("trace-id", Array("abc".utf8)), ("n", nil)], key: Array("k".utf8), payload: Array(#"{"id":"a"}"#.utf8)),
+            KcatLine.line(offset: 2, key: nil, payload: Array(#"[1, 2.5, "x"]"#.utf8)),
+            KcatLine.line(partition: -1, offset: -5, ts: -1, headers: [], key: Array("k\"q".utf8), payload: Array("{}".utf8)),
+            KcatLine.line(offset: 3, headers: [("tr\"ace", Array("v".utf8))], key: [], payload: Array(#"{"a":"x\"y"}"#.utf8)),
+            KcatLine.line(offset: 4, key: Array("k".utf8), payload: nil),
+            KcatLine.line(offset: 5, ts: nil, key: Array("k".utf8), payload: Array("1".utf8)),
+            KcatLine.line(offset: 6, key: Array("k".utf8), payload: [0, 0, 0, 0, 1] + Array("{}".utf8)),
+            KcatLine.line(offset: 7, key: Array("k".utf8), payload: Array("not json".utf8)),
+        ]
+        lines.append(Array(#"{"topic":"orders","partition":2147483648,"offset":1,"tstype":"create","ts":1,"broker":1,"key":null,"payload":"{}"}"#.utf8))
+        lines.append(Array(#"{"topic":"orders","partition":0,"offset":1,"tstype":"create","ts":1,"broker":1,"key":null,"payload":"{}","x":1}"#.utf8))
+        lines.append(Array(#"{"topic":"orders","partition":0,"offset":1,"tstype":"create","ts":1,"broker":1,"key":null,"payload":"{}"}  "#.utf8))
+        lines.append(Array(#"{"topic":"orders","partition":0,"offset":1,"tstype":"create","ts":1,"broker":1,"key":null,"payload":"{}"} x"#.utf8))
+        lines.append(Array(#"{"topic":"orders", "partition":0,"offset":1,"tstype":"create","ts":1,"broker":1,"key":null,"payload":"{}"}"#.utf8))
+        lines.append(Array(#"{"topic":"orders","partition":0,"offset":1.5,"tstype":"create","ts":1,"broker":1,"key":null,"payload":"{}"}"#.utf8))
+        lines.append(Array(#"{"topic":"orders","partition":0,"offset":1,"tstype":"create","ts":1,"broker":1,"headers":{"a":"b"},"key":null,"payload":"{}"}"#.utf8))
+        lines.append(Array(#"{"topic":"ord\u0065rs","partition":0,"offset":1,"tstype":"create","ts":1,"broker":1,"key":null,"payload":"{}"}"#.utf8))
+        // The sample capture, made with kcat against a mock cluster, and damaged copies of its lines.
+        let sample = try #require(FileManager.default.contents(atPath: ReplayTests.sampleCapture))
+        let sampleLines = [UInt8](sample).split(separator: UInt8(ascii: "\n")).map { Array($0) }
+        #expect(sampleLines.count >= 10)
+        lines += sampleLines
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array(#"{}[],:"\ 0-9anu"#.utf8)
+        for _ in 0..<3000 {
+            var line = sampleLines.randomElement(using: &generator)!
+            let at = Int.random(in: 0..<line.count, using: &generator)
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: line[at] = alphabet.randomElement(using: &generator)!
+            case 1: line.insert(alphabet.randomElement(using: &generator)!, at: at)
+            default: line.remove(at: at)
+            }
+            lines.append(line)
+        }
+        var viaLayout = 0
+        for line in lines {
+            for need in [CaptureRecord.MessageNeed.nothing, .coordinates, .everything] {
+                let general = Self.decodeWithCheck(line, need: need, kcatLayout: false)
+                let layout = Self.decodeWithCheck(line, need: need, kcatLayout: true)
+                #expect(layout == general, "\(String(decoding: line, as: UTF8.self))")
+                if need == .nothing && general.hasPrefix("nil") { viaLayout += 1 }
+            }
+        }
+        #expect(viaLayout > 100)
+        // The sample's lines, as kcat wrote them, are read by the layout.
+        let check = CaptureRecord.PayloadCheck<Int>(check: { _, _, literal in
+            (try? JSONSchema(.bool(true)))?.check(stringLiteralContent: literal, workspace: JSONParseWorkspace()).map { ($0.end, $0.end) }
+        }, needs: { _ in .everything })
+        for line in sampleLines {
+            let read = line.withUnsafeBufferPointer { bytes in
+                CaptureRecord.decodeKcatLayout(CaptureLineParser(bytes: bytes, range: 0..<bytes.count), check)
+            }
+            guard case .decoded = read else {
+                // Only a payload that is not JSON, or holds escapes of its own, goes the general way.
+                guard case .payloadDeclined = read else { Issue.record("not kcat's layout: \(String(decoding: line, as: UTF8.self))"); continue }
+                continue
+            }
+            viaLayout += 1
+        }
+        #expect(viaLayout > 100 + sampleLines.count / 2)
+    }
+
     static func readAll(_ bytes: [UInt8], name: String = "capture.jsonl") -> [Result<CapturedMessage, TollgateError>] {
         Array(CaptureReader(bytes: bytes, name: name))
     }

@@ -245,6 +245,20 @@ struct CaptureLineParser {
         return (open + 1)..<close
     }
 
+    /// Reads `text` when the line goes on with exactly those bytes.
+    mutating func readExactly(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard i + count <= end, memcmp(bytes.baseAddress! + i, text.utf8Start, count) == 0 else { return false }
+        i += count
+        return true
+    }
+
+    /// Whether the line has been read to its end, trailing whitespace aside.
+    mutating func atLineEnd() -> Bool {
+        skipWhitespace()
+        return i == end
+    }
+
     /// The bytes of `range` of the line, in place.
     func span(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range]) }
 

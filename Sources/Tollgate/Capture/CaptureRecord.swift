@@ -100,9 +100,17 @@ enum CaptureRecord {
     /// the outcome needs (see ``MessageNeed``). A record whose topic or headers change after its
     /// payload (a repeated member) is decoded as if `check` had not been asked. The whole line is
     /// checked whatever is built of it: a line that is not a record is an error either way.
-    static func decode<Outcome>(_ parser: inout CaptureLineParser, checkingPayload check: PayloadCheck<Outcome>?)
-        throws(CaptureLineError) -> (Message?, CaptureFormat, Outcome?)
+    static func decode<Outcome>(_ parser: inout CaptureLineParser, checkingPayload check: PayloadCheck<Outcome>?,
+                                kcatLayout: Bool = true) throws(CaptureLineError) -> (Message?, CaptureFormat, Outcome?)
     {
+        var check = check
+        if kcatLayout, let layoutCheck = check {
+            switch decodeKcatLayout(parser, layoutCheck) {
+            case .decoded(let message, let outcome): return (message, .kcat, outcome)
+            case .payloadDeclined: check = nil   // it would decline again
+            case .otherLayout: break
+            }
+        }
         var members = Members()
         // The outcome for the payload that counts (the last), whether it still holds (no topic or
         // headers came after it), and where the payload's string starts, to unescape it after all.
@@ -208,6 +216,79 @@ enum CaptureRecord {
         }
         let message = Message(key: key, value: value, headers: headers, origin: origin, timestamp: timestamp)
         return (message, format, outcome)
+    }
+
+    /// A line exactly as kcat -J lays it out (`{"topic":...,"partition":...,"offset":...,"tstype":...,
+    /// "ts":...,"broker":...[,"headers":[...]],"key":...,"payload":"..."}`, no whitespace, strings
+    /// without escapes but the payload's), read member by member without looking names up, with
+    /// the payload checked in place: what ``decode(_:checkingPayload:kcatLayout:)`` returns for it.
+    /// Any other line is read the general way, errors included.
+    static func decodeKcatLayout<Outcome>(_ line: CaptureLineParser, _ check: PayloadCheck<Outcome>) -> KcatLayout<Outcome> {
+        var p = line
+        func integer<T: FixedWidthInteger>(_ type: T.Type) -> T? {
+            guard p.atNumber, let read = try? p.readInteger() else { return nil }
+            return try? optionalInteger(.integer(negative: read.negative, magnitude: read.magnitude), .offset, as: T.self)
+        }
+        func unescapedString() -> Range<Int>? {
+            guard p.atString else { return nil }
+            return (try? p.readUnescapedStringSpan()) ?? nil
+        }
+        guard p.readExactly(#"{"topic":"#), let topicSpan = unescapedString(),
+              p.readExactly(#","partition":"#), let partition = integer(Int32.self),
+              p.readExactly(#","offset":"#), let offset = integer(Int64.self),
+              p.readExactly(#","tstype":"#), unescapedString() != nil,
+              p.readExactly(#","ts":"#), let timestamp = integer(Int64.self),
+              p.readExactly(#","broker":"#), integer(Int64.self) != nil
+        else { return .otherLayout }
+        var headerSpan: Range<Int>?
+        if p.readExactly(#","headers":"#) {
+            let start = p.position
+            guard skipFlatHeaderPairs(&p) else { return .otherLayout }
+            headerSpan = start..<p.position
+        }
+        guard p.readExactly(#","key":"#) else { return .otherLayout }
+        var keySpan: Range<Int>?
+        if p.atString {
+            guard let span = unescapedString() else { return .otherLayout }
+            keySpan = span
+        } else if (try? p.readNull()) != true {
+            return .otherLayout
+        }
+        guard p.readExactly(#","payload":"#), p.atString else { return .otherLayout }
+        let topic = p.text(topicSpan, escaped: false)
+        let payloadAt = p.position
+        guard let outcome = p.readStringInPlace({ check.check(topic, CapturedHeaders([], span: headerSpan, in: line), $0) }) else {
+            return .payloadDeclined
+        }
+        guard p.readExactly("}"), p.atLineEnd() else { return .otherLayout }
+
+        let need = check.needs(outcome)
+        if need == .nothing { return .decoded(nil, outcome) }
+        var headers: [MessageHeader] = []
+        if let headerSpan {
+            p.rewind(to: headerSpan.lowerBound)
+            headers = ((try? flatHeaderPairs(&p)) ?? nil) ?? []
+        }
+        var key: [UInt8]?
+        var value: [UInt8] = []
+        if need == .everything {
+            key = keySpan.map { p.bytes($0) }
+            p.rewind(to: payloadAt)
+            guard let payload = try? p.readStringBytes() else { return .otherLayout }
+            value = payload
+        }
+        let message = Message(key: key, value: value, headers: headers,
+                              origin: .kafka(topic: topic, partition: partition, offset: offset, group: nil), timestamp: timestamp)
+        return .decoded(message, outcome)
+    }
+
+    enum KcatLayout<Outcome> {
+        /// The line, with as much of its message as the outcome needs.
+        case decoded(Message?, Outcome)
+        /// Laid out as kcat does, up to a payload the check declined.
+        case payloadDeclined
+        /// Anything else.
+        case otherLayout
     }
 
     /// How much of a message whose payload was checked in place is built.
