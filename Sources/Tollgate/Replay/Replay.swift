@@ -85,7 +85,7 @@ public enum Replay {
                 // message's coordinates and its verdict, not its bytes.
                 let inPlace = CaptureRecord.PayloadCheck<Pipeline.Screening>(
                     check: { topic, headers, literal in
-                        pipeline.screen(payloadLiteral: literal, topic: topic, hasHeader: headers.contains, headers: { headers.all },
+                        pipeline.screen(payloadLiteral: literal, topic: topic, hasHeader: { headers.contains($0) }, headers: { headers.all },
                                         workspace: workspace)
                     },
                     // An approval is only counted; the report names a quarantined message by its coordinates.
