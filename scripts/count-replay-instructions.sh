@@ -4,7 +4,7 @@
 # Runs after scripts/bench-replay.sh (which builds the programs and writes the capture) on the first
 # 20,000 messages, and subtracts the bench program's own set-up (loading the files).
 #
-#   scripts/count-replay-instructions.sh                 # raw decode check pipeline replay
+#   scripts/count-replay-instructions.sh                 # raw parse literal decode check pipeline replay
 #   scripts/count-replay-instructions.sh decode replay
 #
 # Needs valgrind. The whole `tollgate replay` command cannot run under valgrind here (its
@@ -28,7 +28,7 @@ count() {
 }
 
 setup=$(count none)
-for stage in "${@:-raw decode check pipeline replay}"; do
+for stage in "${@:-raw parse literal decode check pipeline replay}"; do
   for one in $stage; do
     total=$(count "$one")
     printf '%-9s %6d instructions per message\n' "$one" $(( (total - setup) / messages ))
