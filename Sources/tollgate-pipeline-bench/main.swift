@@ -40,6 +40,7 @@ struct Arguments {
                       serial    decode and evaluate on this thread, one message after another (no report)
                       replay    Replay.run on the capture file with --threads workers, plus rendering the JSON report
                       none      nothing: loading the corpus and the capture only
+                      literal-setup  nothing but `literal`'s set-up (finding the payloads in the capture)
                     """)
                 exit(0)
             default:
@@ -93,7 +94,7 @@ func report(_ stage: String, run: Int, seconds: Double, messages: Int, rejected:
 
 /// The capture's lines and, for each, the offset of its payload literal's content: for `literal`.
 let payloadLiterals: (bytes: [UInt8], starts: [Int]) = {
-    guard args.stages.contains("literal") else { return ([], []) }
+    guard args.stages.contains("literal") || args.stages.contains("literal-setup") else { return ([], []) }
     guard let data = FileManager.default.contents(atPath: args.capture) else { fail("cannot read \(args.capture)") }
     let capture = [UInt8](data)
     // The payload is the last member of the benchmark's lines: its literal starts after the last
@@ -195,8 +196,8 @@ for run in 1...args.runs {
             }
             precondition(size > 0)
             report(stage, run: run, seconds: seconds(elapsed), messages: result!.total, rejected: result!.quarantined)
-        case "none":
-            break   // set-up only, for instruction counts (scripts/count-replay-instructions.sh)
+        case "none", "literal-setup":
+            break   // set-up only (with `literal`'s), for instruction counts (scripts/count-replay-instructions.sh)
         default:
             fail("unknown stage \(stage)")
         }
