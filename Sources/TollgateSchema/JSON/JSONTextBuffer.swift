@@ -141,8 +141,9 @@ public struct JSONTextBuffer: ~Copyable {
         count = n &+ 1
     }
 
-    /// Writes the escape for `byte` at `p`; returns the address after it.
-    private static func writeEscape(_ byte: UInt8, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    /// Writes the escape for `byte` (a quote, a backslash or a control character) at `p`: at most
+    /// six bytes. Returns the address after it.
+    static func writeEscape(_ byte: UInt8, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         p[0] = UInt8(ascii: "\\")
         let short: UInt8
         switch byte {

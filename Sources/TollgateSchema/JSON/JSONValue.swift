@@ -288,22 +288,9 @@ extension JSONValue: CustomStringConvertible {
             let byte = base[i]
             i += 1
             run = i
-            out.append(UInt8(ascii: "\\"))
-            switch byte {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-            case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
-            case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
-            case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
-            case 0x08: out.append(UInt8(ascii: "b"))
-            case 0x0C: out.append(UInt8(ascii: "f"))
-            default:
-                let hex: StaticString = "0123456789abcdef"
-                out.append(UInt8(ascii: "u"))
-                out.append(UInt8(ascii: "0"))
-                out.append(UInt8(ascii: "0"))
-                out.append(hex.utf8Start[Int(byte >> 4)])
-                out.append(hex.utf8Start[Int(byte & 0xF)])
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { escape in
+                let start = escape.baseAddress!
+                out.append(contentsOf: UnsafeBufferPointer(start: start, count: JSONTextBuffer.writeEscape(byte, at: start) - start))
             }
         }
         if count > run { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: count - run)) }
