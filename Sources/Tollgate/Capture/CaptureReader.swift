@@ -123,7 +123,7 @@ public final class CaptureReader: Sequence, IteratorProtocol {
     }
 
     /// ``decode(_:_:file:line:)``, offering the payload to `check` before it is unescaped (see
-    /// ``CaptureRecord/decode(_:checkingPayload:)``).
+    /// ``CaptureRecord/decode(_:checkingPayload:kcatLayout:)``).
     static func decode<Outcome>(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, file: String, line: Int,
                                 checkingPayload check: CaptureRecord.PayloadCheck<Outcome>?)
         -> Result<(message: CapturedMessage?, outcome: Outcome?), TollgateError>

@@ -332,7 +332,7 @@ enum CaptureRecord {
         }
     }
 
-    /// What ``decode(_:checkingPayload:)`` asks of a payload it offers to be checked in place.
+    /// What ``decode(_:checkingPayload:kcatLayout:)`` asks of a payload it offers to be checked in place.
     struct PayloadCheck<Outcome> {
         /// Given the record's topic and headers and the line from just after the payload string's
         /// opening quote: an outcome and the offset there of the string's closing quote, or nil to

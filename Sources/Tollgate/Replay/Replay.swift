@@ -80,7 +80,7 @@ public enum Replay {
             let worker = Thread {
                 let workspace = JSONParseWorkspace()
                 // A kcat payload is screened where it stands in the line when the pipeline can
-                // (see `Pipeline.screen(payloadLiteral:topic:headers:workspace:)`), and neither it nor
+                // (see `Pipeline.screen(payloadLiteral:topic:hasHeader:headers:workspace:)`), and neither it nor
                 // the key is then decoded: the screening is a verdict, and the report keeps a
                 // message's coordinates and its verdict, not its bytes.
                 let inPlace = CaptureRecord.PayloadCheck<Pipeline.Screening>(
