@@ -232,6 +232,10 @@ public final class Pipeline: Sendable {
         return .awaitingRules(document: document, version: version)
     }
 
+    /// Whether ``screen(payloadLiteral:topic:hasHeader:headers:workspace:)`` can take any payload:
+    /// not when rules or payload selectors need every message's document.
+    var screensPayloadsInPlace: Bool { limits.maxBytes >= 1 && needsDocument.contains(false) }
+
     /// Screening of a Kafka message whose payload is still written as the content of a JSON string
     /// literal (in a `kcat -J` line), from its topic, its headers and `literal`, which starts just
     /// after the literal's opening quote and may run on past the closing one: the screening

@@ -83,7 +83,7 @@ public enum Replay {
                 // (see `Pipeline.screen(payloadLiteral:topic:hasHeader:headers:workspace:)`), and neither it nor
                 // the key is then decoded: the screening is a verdict, and the report keeps a
                 // message's coordinates and its verdict, not its bytes.
-                let inPlace = CaptureRecord.PayloadCheck<Pipeline.Screening>(
+                let inPlace = !pipeline.screensPayloadsInPlace ? nil : CaptureRecord.PayloadCheck<Pipeline.Screening>(
                     check: { topic, headers, literal in
                         pipeline.screen(payloadLiteral: literal, topic: topic, hasHeader: { headers.contains($0) }, headers: { headers.all },
                                         workspace: workspace)
