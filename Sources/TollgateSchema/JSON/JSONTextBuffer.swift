@@ -120,7 +120,7 @@ public struct JSONTextBuffer: ~Copyable {
                 // Eight clean bytes at a time, then byte by byte up to the next escape.
                 if i &+ 8 <= end {
                     let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if !JSONValue.needsEscape(word) {
+                    if JSONValue.escapeMask(UInt64(littleEndian: word)) == 0 {
                         UnsafeMutableRawPointer(out + n).storeBytes(of: word, as: UInt64.self)
                         i &+= 8
                         n &+= 8

@@ -76,23 +76,8 @@ enum StringLiteralText: JSONTextForm {
 
     @inline(__always)
     static func scanPlainString(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
-        var p = start
-        while p &+ 8 <= end {
-            let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
-            let m = JSONParser.specialMask(word)
-            if m != 0 {
-                p &+= m.trailingZeroBitCount >> 3
-                return isQuote(base, p, end) ? p : -1
-            }
-            p &+= 8
-        }
-        while p < end {
-            let c = base[p]
-            if c == UInt8(ascii: "\\") { return isQuote(base, p, end) ? p : -1 }
-            if c == UInt8(ascii: "\"") || c < 0x20 || c >= 0x80 { return -1 }
-            p &+= 1
-        }
-        return -1
+        let p = JSONParser.firstSpecial(base, start, end)
+        return isQuote(base, p, end) ? p : -1
     }
 }
 

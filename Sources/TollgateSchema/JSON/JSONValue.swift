@@ -277,7 +277,7 @@ extension JSONValue: CustomStringConvertible {
         var i = 0
         while true {
             // Most strings need no escape: find that out eight bytes at a time, then byte by byte.
-            while i + 8 <= count && !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+            while i + 8 <= count && escapeMask(UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))) == 0 { i += 8 }
             while i < count {
                 let byte = base[i]
                 if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
@@ -297,16 +297,17 @@ extension JSONValue: CustomStringConvertible {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Whether any of the eight bytes of `word` is a quote, a backslash or below 0x20. Borrows may
-    /// flag a byte above a real match, never a word without one.
+    /// The high bit of each byte of `word` (little-endian) that a JSON string must escape: a quote,
+    /// a backslash or a byte below 0x20. The lowest set bit marks the first such byte exactly
+    /// (borrows may mark bytes above it, never below), and a word without one has none.
     @inline(__always)
-    static func needsEscape(_ word: UInt64) -> Bool {
+    static func escapeMask(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quotes = word ^ (ones &* 0x22)
         let backslashes = word ^ (ones &* 0x5C)
         let control = (word &- ones &* 0x20) & ~word   // high bit where a byte is below 0x20
-        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | control) & highs != 0
+        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | control) & highs
     }
 }
 
