@@ -87,6 +87,8 @@ struct JSONSchemaBehaviourTests {
         ])
         #expect(errors.map(\.keywordLocation) == [#"/properties/a b%é"~0~1/type"#, "/properties/ok-._~0!$&'()*+,;=:@?/type"])
         #expect(errors.map(\.instanceLocation) == [#"/a b%é"~0~1"#, "/ok-._~0!$&'()*+,;=:@?"])
+        #expect(JSONPointer.escape("a/b~é😀") == "a~1b~0é😀")
+        #expect(JSONPointer.make(["a/b", "~", "plain"]) == "/a~1b/~0/plain")
     }
 
     @Test("errors are values with instance, keyword and absolute locations, in evaluation order")

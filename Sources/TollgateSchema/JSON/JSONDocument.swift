@@ -144,15 +144,21 @@ public enum JSONPointer {
     /// Escapes one reference token (`~` → `~0`, `/` → `~1`).
     public static func escape(_ token: String) -> String {
         guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
-        var out = ""
-        for ch in token.unicodeScalars {
-            switch ch {
-            case "~": out += "~0"
-            case "/": out += "~1"
-            default: out.unicodeScalars.append(ch)
+        var token = token
+        var out: [UInt8] = []
+        token.withUTF8 { appendEscaped($0, to: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends one reference token's UTF-8 bytes, escaped, to a pointer being written as bytes.
+    static func appendEscaped(_ token: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        for b in token {
+            switch b {
+            case UInt8(ascii: "~"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "0"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "1"))
+            default: out.append(b)
             }
         }
-        return out
     }
 
     /// Joins tokens into a pointer (`""` for the whole document).

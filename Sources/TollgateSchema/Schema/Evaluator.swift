@@ -288,42 +288,12 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         case .indexed(let k, let i):
             out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
             out.append(UInt8(ascii: "/"))
-            Self.appendDecimal(Int(i), to: &out)
+            out.append(contentsOf: String(i).utf8)
         case .named(let k, let n):
             out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
             out.append(UInt8(ascii: "/"))
             var name = program.names[Int(n)]
-            name.withUTF8 { Self.appendPointerToken($0, to: &out) }
-        }
-    }
-
-    /// Appends a JSON Pointer reference token, escaping `~` and `/`.
-    static func appendPointerToken(_ token: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        for b in token {
-            switch b {
-            case UInt8(ascii: "~"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "0"))
-            case UInt8(ascii: "/"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "1"))
-            default: out.append(b)
-            }
-        }
-    }
-
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value < 0 {
-            out.append(contentsOf: String(value).utf8)
-            return
-        }
-        var digits = InlineArray<20, UInt8>(repeating: 0)
-        var n = 0
-        var v = value
-        repeat {
-            digits[n] = UInt8(ascii: "0") &+ UInt8(v % 10)
-            v /= 10
-            n &+= 1
-        } while v > 0
-        while n > 0 {
-            n &-= 1
-            out.append(digits[n])
+            name.withUTF8 { JSONPointer.appendEscaped($0, to: &out) }
         }
     }
 
@@ -333,8 +303,8 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         for t in instancePath.elements {
             out.append(UInt8(ascii: "/"))
             switch t {
-            case .key(let k): Self.appendPointerToken(k, to: &out)
-            case .index(let i): Self.appendDecimal(i, to: &out)
+            case .key(let k): JSONPointer.appendEscaped(k, to: &out)
+            case .index(let i): out.append(contentsOf: String(i).utf8)
             }
         }
         return String(decoding: out, as: UTF8.self)
@@ -445,14 +415,14 @@ struct Evaluator<Mode: EvaluationMode>: ~Copyable {
         }
     }
 
-    /// A short JSON rendering of the instance at `i`, for messages.
-    /// ``JSONValue/shortText(_:)`` of the instance at `i`, written from the tape: a large instance
+    /// A short JSON rendering of the instance at `i`, for messages: ``JSONValue/shortText(_:)`` of
+    /// it, written from the tape, so that a large instance
     /// (an object that has a property too many) is written only as far as the message shows it.
     func show(_ i: Int) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(128)
-        let text = view.writeCompact(i, to: &bytes, limit: Evaluator.shownBytes)
-        if text { return JSONValue.shortened(String(decoding: bytes, as: UTF8.self)) }
+        let whole = view.writeCompact(i, to: &bytes, limit: Evaluator.shownBytes)
+        if whole { return JSONValue.shortened(String(decoding: bytes, as: UTF8.self)) }
         // Cut: the first 82 characters are whole, and the message shows 77 of them, unless
         // characters of many bytes each leave fewer in the bytes written.
         let head = String(decoding: bytes, as: UTF8.self)
