@@ -232,15 +232,9 @@ public final class JSONParseWorkspace {
                        _ body: (TapeView) -> R) throws(JSONParseError) -> R
     {
         let bytes = json.bindMemory(to: UInt8.self)
-        defer {
-            if buffers.pointee.nodeCapacity > JSONParseWorkspace.retainedNodeCapacity {
-                buffers.pointee = ParseBuffers(nodeCapacity: 1024)
-            }
-        }
+        defer { releaseOversizedBuffers() }
         let (count, _) = try JSONParser.parse(bytes, limits: limits, into: &buffers.pointee)
-        let view = TapeView(nodes: buffers.pointee.nodes, count: count, input: bytes.baseAddress ?? emptyInputBase,
-                            arena: buffers.pointee.arena.map { UnsafePointer($0) })
-        return body(view)
+        return body(view(count: count, input: bytes))
     }
 
     /// Runs `body` on the tape of the document written as the content of a JSON string literal at the
@@ -253,17 +247,24 @@ public final class JSONParseWorkspace {
         // `maxBytes` holds a document within the limit. The tape's offsets are 32-bit.
         let window = min(literal.count, limits.maxBytes + 1, Int(UInt32.max))
         let bytes = UnsafeBufferPointer(rebasing: literal.bindMemory(to: UInt8.self)[..<window])
-        defer {
-            if buffers.pointee.nodeCapacity > JSONParseWorkspace.retainedNodeCapacity {
-                buffers.pointee = ParseBuffers(nodeCapacity: 1024)
-            }
-        }
+        defer { releaseOversizedBuffers() }
         guard let (count, end) = try? JSONParser.parseStringLiteralContent(bytes, limits: limits, into: &buffers.pointee) else {
             return nil
         }
-        let view = TapeView(nodes: buffers.pointee.nodes, count: count, input: bytes.baseAddress ?? emptyInputBase,
-                            arena: buffers.pointee.arena.map { UnsafePointer($0) })
-        return (body(view), end)
+        return (body(view(count: count, input: bytes)), end)
+    }
+
+    /// The tape just parsed into the buffers, over `input`.
+    private func view(count: Int, input: UnsafeBufferPointer<UInt8>) -> TapeView {
+        TapeView(nodes: buffers.pointee.nodes, count: count, input: input.baseAddress ?? emptyInputBase,
+                 arena: buffers.pointee.arena.map { UnsafePointer($0) })
+    }
+
+    /// Gives back buffers an unusually large message grew (see ``retainedNodeCapacity``).
+    private func releaseOversizedBuffers() {
+        if buffers.pointee.nodeCapacity > JSONParseWorkspace.retainedNodeCapacity {
+            buffers.pointee = ParseBuffers(nodeCapacity: 1024)
+        }
     }
 
     /// Checks that `json` is an acceptable JSON document within `limits`, without building anything.
