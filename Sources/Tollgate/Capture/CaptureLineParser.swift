@@ -137,7 +137,8 @@ struct CaptureLineParser {
         i = range.lowerBound
     }
 
-    /// The raw bytes of `range`, e.g. a payload that kcat wrote as verbatim JSON.
+    /// The raw bytes of `range`: a payload that kcat wrote as verbatim JSON, a string's content
+    /// without escapes.
     func slice(_ range: Range<Int>) -> [UInt8] { Array(UnsafeBufferPointer(rebasing: bytes[range])) }
 
     /// Reads the line's top-level object, handing each member a record may have to `member`, with
@@ -233,7 +234,7 @@ struct CaptureLineParser {
         return ((open + 1)..<close, escaped)
     }
 
-    /// The content of the string here when it holds no escapes (read with ``bytes(_:)``); nil, with
+    /// The content of the string here when it holds no escapes (read with ``slice(_:)``); nil, with
     /// nothing read, when it does.
     mutating func readUnescapedStringSpan() throws(CaptureLineError) -> Range<Int>? {
         let open = i
@@ -261,9 +262,6 @@ struct CaptureLineParser {
 
     /// The bytes of `range` of the line, in place.
     func span(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range]) }
-
-    /// The bytes of a string's content without escapes.
-    func bytes(_ content: Range<Int>) -> [UInt8] { Array(UnsafeBufferPointer(rebasing: bytes[content])) }
 
     /// The text of a string's content read with ``readTextSpan()``.
     func text(_ content: Range<Int>, escaped: Bool) -> String {

@@ -207,13 +207,9 @@ enum CaptureRecord {
                 parser.rewind(to: checkedAt)
                 value = try parser.readStringBytes()
             }
-            if let keySpan { key = parser.bytes(keySpan) }
+            if let keySpan { key = parser.slice(keySpan) }
         }
-        var headers = members.headers
-        if let span = members.headerSpan {
-            parser.rewind(to: span.lowerBound)
-            headers = (try? flatHeaderPairs(&parser)) ?? nil ?? []
-        }
+        let headers = CapturedHeaders(members.headers, span: members.headerSpan, in: parser).all
         let message = Message(key: key, value: value, headers: headers, origin: origin, timestamp: timestamp)
         return (message, format, outcome)
     }
@@ -264,15 +260,11 @@ enum CaptureRecord {
 
         let need = check.needs(outcome)
         if need == .nothing { return .decoded(nil, outcome) }
-        var headers: [MessageHeader] = []
-        if let headerSpan {
-            p.rewind(to: headerSpan.lowerBound)
-            headers = ((try? flatHeaderPairs(&p)) ?? nil) ?? []
-        }
+        let headers = CapturedHeaders([], span: headerSpan, in: line).all
         var key: [UInt8]?
         var value: [UInt8] = []
         if need == .everything {
-            key = keySpan.map { p.bytes($0) }
+            key = keySpan.map { p.slice($0) }
             p.rewind(to: payloadAt)
             guard let payload = try? p.readStringBytes() else { return .otherLayout }
             value = payload
